@@ -1,0 +1,1 @@
+"""tgpl services: intake, assignment, evaluation, reporting, and the runtime they share."""

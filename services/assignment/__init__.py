@@ -1,0 +1,1 @@
+"""Assignment: fair, explainable, conflict-aware assignment of cases to officers."""

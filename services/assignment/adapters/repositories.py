@@ -1,0 +1,76 @@
+"""Every query of the assignment service lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.assignment.adapters import tables as t
+from services.assignment.domain.roster import Officer
+
+
+def _officer(row) -> Officer:
+    return Officer(officer_id=row.officer_id, full_name=row.full_name, branch_code=row.branch_code,
+                   fields=tuple(row.fields), appointed_on=row.appointed_on, leader_role=row.leader_role,
+                   active=row.active, kind=row.kind)
+
+
+class RosterRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def all(self) -> list[Officer]:
+        rows = (await self._conn.execute(sa.select(t.officers))).all()
+        return [_officer(r) for r in rows]
+
+    async def save(self, officer: Officer) -> bool:
+        """Insert or update an officer; True when something changed (a new roster version)."""
+        values = dict(full_name=officer.full_name, kind=officer.kind, branch_code=officer.branch_code,
+                      leader_role=officer.leader_role, fields=list(officer.fields),
+                      appointed_on=officer.appointed_on, active=officer.active)
+        row = (await self._conn.execute(
+            sa.select(t.officers).where(t.officers.c.officer_id == officer.officer_id))).one_or_none()
+        if row is None:
+            await self._conn.execute(sa.insert(t.officers).values(officer_id=officer.officer_id, version=1, **values))
+            return True
+        if _officer(row) == officer:
+            return False
+        await self._conn.execute(sa.update(t.officers).where(t.officers.c.officer_id == officer.officer_id)
+                                 .values(version=row.version + 1, **values))
+        return True
+
+    async def head_office(self) -> str | None:
+        return (await self._conn.execute(
+            sa.select(t.branches.c.code).where(t.branches.c.is_head_office.is_(True)).order_by(t.branches.c.code)
+        )).scalars().first()
+
+    async def save_branch(self, code: str, name: str, is_head_office: bool) -> None:
+        updated = await self._conn.execute(sa.update(t.branches).where(t.branches.c.code == code)
+                                           .values(name=name, is_head_office=is_head_office))
+        if updated.rowcount == 0:
+            await self._conn.execute(sa.insert(t.branches).values(code=code, name=name, is_head_office=is_head_office))
+
+
+class AssignmentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def exists(self, case_id: str) -> bool:
+        return (await self._conn.execute(
+            sa.select(sa.func.count()).select_from(t.cases).where(t.cases.c.case_id == case_id))).scalar_one() > 0
+
+    async def loads_since(self, start: datetime) -> dict[str, int]:
+        """Cases assigned to each officer since a moment (the start of the quota year)."""
+        rows = (await self._conn.execute(
+            sa.select(t.cases.c.officer_id, sa.func.count())
+            .where(t.cases.c.officer_id.is_not(None), t.cases.c.opened_at >= start)
+            .group_by(t.cases.c.officer_id))).all()
+        return {officer_id: count for officer_id, count in rows}
+
+    async def record(self, *, case_id: str, field: str, branch_code: str | None, urgent: bool, opened_at: datetime,
+                     officer_id: str | None, decided_at: datetime, rule: str, reason: str, candidates: list[dict]) -> None:
+        await self._conn.execute(sa.insert(t.cases).values(
+            case_id=case_id, field=field, branch_code=branch_code, urgent=urgent, opened_at=opened_at,
+            officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates))

@@ -1,0 +1,6 @@
+from alembic import context
+
+from services.assignment.adapters.tables import metadata
+from services.runtime.migrate import run_env
+
+run_env(context, metadata)

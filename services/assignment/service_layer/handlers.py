@@ -1,0 +1,70 @@
+"""Assignment's handlers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from services.assignment.domain.policy import RULE, CaseToAssign, decide
+from services.assignment.domain.quota import QUOTA_2022
+from services.assignment.domain.roster import Officer
+from services.assignment.service_layer.unit_of_work import AssignmentUnitOfWork
+from services.runtime.consumers import Delivery
+from services.runtime.unit_of_work import utcnow
+from shared import events as ev
+
+PRODUCER = "assignment"
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+async def assign_case(uow: AssignmentUnitOfWork, event: ev.CaseOpened, delivery: Delivery) -> None:
+    """Choose an officer for a newly opened case and publish the decision with its reasons."""
+    if await uow.assignments.exists(event.case_id):
+        return
+    local_day = event.occurred_at.astimezone(LOCAL_TZ)
+    year_start = datetime(local_day.year, 1, 1, tzinfo=LOCAL_TZ)
+    decision = decide(
+        CaseToAssign(event.case_id, event.field.value, event.branch_code, event.urgent),
+        await uow.roster.all(),
+        await uow.assignments.loads_since(year_start),
+        head_office=await uow.roster.head_office(),
+        quota=QUOTA_2022,
+        on=local_day.date(),
+    )
+    decided_at = utcnow()
+    candidates = [ev.CandidateScore(**asdict(c)) for c in decision.candidates]
+    await uow.assignments.record(
+        case_id=event.case_id, field=event.field.value, branch_code=event.branch_code, urgent=event.urgent,
+        opened_at=event.occurred_at, officer_id=decision.officer.officer_id if decision.officer else None,
+        decided_at=decided_at, rule=RULE, reason=decision.reason,
+        candidates=[c.model_dump() for c in candidates],
+    )
+    trace = {"producer": PRODUCER, "correlation_id": event.correlation_id, "causation_id": event.event_id,
+             "occurred_at": decided_at}
+    if decision.officer is None:
+        await uow.outbox.add_event(ev.CaseAssignmentFailed(
+            case_id=event.case_id, branch_code=event.branch_code, reason=decision.reason, candidates=candidates,
+            **trace))
+        return
+    await uow.outbox.add_event(ev.CaseAssigned(
+        case_id=event.case_id, officer_id=decision.officer.officer_id, is_leader=decision.officer.is_leader,
+        branch_code=decision.locality, rule=RULE, reason=decision.reason, candidates=candidates, **trace))
+
+
+async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, on: datetime) -> bool:
+    """Add or update a roster entry; a change is published as an event. True when it changed."""
+    if not await uow.roster.save(officer):
+        return False
+    await uow.outbox.add_event(ev.OfficerRegistered(
+        producer=PRODUCER, officer_id=officer.officer_id, full_name=officer.full_name,
+        branch_code=officer.branch_code, is_leader=officer.is_leader, leader_role=officer.leader_role,
+        fields=list(officer.fields), appointed_on=officer.appointed_on,
+        quota_target=QUOTA_2022.yearly_target(officer.appointed_on, officer.leader_role,
+                                              on.astimezone(LOCAL_TZ).date()),
+        active=officer.active,
+    ))
+    return True
+
+
+EVENT_HANDLERS = {ev.CaseOpened: assign_case}

@@ -1,0 +1,1 @@
+"""Evaluation: quality of handled cases, corrective actions, officer reviews."""

@@ -1,0 +1,125 @@
+"""Every query of the intake service lives here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters import tables as t
+from services.intake.domain.cases import Case, CaseStatus
+from services.runtime.unit_of_work import insert_ignoring_conflicts
+from shared.external import ReferralNotice
+
+
+class ReferenceRepository:
+    """Branches, communes and agencies the center knows."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def branch_of_commune(self, commune_code: str | None) -> str | None:
+        if commune_code is None:
+            return None
+        return (await self._conn.execute(
+            sa.select(t.communes.c.branch_code).where(t.communes.c.code == commune_code)
+        )).scalar_one_or_none()
+
+    async def agency_known(self, code: str) -> bool:
+        return (await self._conn.execute(
+            sa.select(sa.func.count()).select_from(t.agencies).where(t.agencies.c.code == code)
+        )).scalar_one() > 0
+
+    async def upsert(self, table: sa.Table, rows: list[dict], key: str) -> None:
+        """Insert or update reference rows by their key."""
+        for row in rows:
+            updated = await self._conn.execute(
+                sa.update(table).where(table.c[key] == row[key]).values(**row)
+            )
+            if updated.rowcount == 0:
+                await self._conn.execute(sa.insert(table).values(**row))
+
+
+class NoticeRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def stored_revision(self, agency_code: str, notice_id: str) -> int | None:
+        return (await self._conn.execute(
+            sa.select(t.notices.c.revision).where(
+                t.notices.c.agency_code == agency_code, t.notices.c.notice_id == notice_id)
+        )).scalar_one_or_none()
+
+    async def save(self, notice: ReferralNotice, *, received_at: datetime, late: bool, agency_known: bool,
+                   commune_known: bool, new: bool) -> None:
+        values = dict(
+            revision=notice.revision, agency_kind=notice.agency.kind.value, agency_name=notice.agency.name,
+            agency_known=agency_known, sent_at=notice.sent_at, request_received_at=notice.request_received_at,
+            received_at=received_at, late=late, wants_legal_aid=notice.wants_legal_aid,
+            full_name=notice.person.full_name, commune_code=notice.person.commune_code,
+            commune_known=commune_known, body=notice.model_dump(mode="json"),
+        )
+        if new:
+            await self._conn.execute(sa.insert(t.notices).values(
+                agency_code=notice.agency.code, notice_id=notice.notice_id, stale_deliveries=0, **values))
+        else:
+            await self._conn.execute(sa.update(t.notices).where(
+                t.notices.c.agency_code == notice.agency.code, t.notices.c.notice_id == notice.notice_id,
+            ).values(**values))
+
+    async def record_stale(self, agency_code: str, notice_id: str) -> None:
+        await self._conn.execute(sa.update(t.notices).where(
+            t.notices.c.agency_code == agency_code, t.notices.c.notice_id == notice_id,
+        ).values(stale_deliveries=t.notices.c.stale_deliveries + 1))
+
+    async def link_case(self, agency_code: str, notice_id: str, case_id: str) -> None:
+        await self._conn.execute(sa.update(t.notices).where(
+            t.notices.c.agency_code == agency_code, t.notices.c.notice_id == notice_id,
+        ).values(case_id=case_id))
+
+    async def add_rejection(self, *, rejection_id: str, message_key: str, agency_code: str | None,
+                            notice_id: str | None, received_at: datetime, errors: list[dict], payload: bytes) -> bool:
+        """Keep a rejected notice with its reasons; False when this message was already kept."""
+        result = await self._conn.execute(insert_ignoring_conflicts(self._conn, t.rejected_notices).values(
+            id=rejection_id, message_key=message_key, agency_code=agency_code, notice_id=notice_id,
+            received_at=received_at, errors=errors, payload=payload))
+        return result.rowcount == 1
+
+
+class CaseRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def next_register_number(self, year: int) -> int:
+        """The next number in the year's case register (the unit of work holds the write lock)."""
+        current = (await self._conn.execute(
+            sa.select(t.register_counters.c.last_no).where(t.register_counters.c.year == year).with_for_update()
+        )).scalar_one_or_none()
+        if current is None:
+            await self._conn.execute(sa.insert(t.register_counters).values(year=year, last_no=1))
+            return 1
+        await self._conn.execute(
+            sa.update(t.register_counters).where(t.register_counters.c.year == year).values(last_no=current + 1))
+        return current + 1
+
+    async def add(self, case: Case) -> None:
+        row = asdict(case)
+        row["channel"] = case.channel.value
+        await self._conn.execute(sa.insert(t.cases).values(**row))
+
+    async def record_assignment(self, case_id: str, officer_id: str, assigned_at: datetime, reason: str) -> None:
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+            officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason, status=CaseStatus.ASSIGNED))
+
+    async def record_assignment_failure(self, case_id: str, reason: str) -> None:
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+            assignment_reason=reason))
+
+    async def upsert_officer(self, officer_id: str, full_name: str, branch_code: str, is_leader: bool) -> None:
+        values = dict(full_name=full_name, branch_code=branch_code, is_leader=is_leader)
+        updated = await self._conn.execute(
+            sa.update(t.officers).where(t.officers.c.officer_id == officer_id).values(**values))
+        if updated.rowcount == 0:
+            await self._conn.execute(sa.insert(t.officers).values(officer_id=officer_id, **values))

@@ -1,0 +1,102 @@
+"""Intake's own tables. No other service reads them."""
+
+import sqlalchemy as sa
+
+from services.runtime.messaging_tables import messaging_tables
+
+metadata = sa.MetaData()
+messaging = messaging_tables(metadata)
+
+branches = sa.Table(
+    "branches", metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("is_head_office", sa.Boolean, nullable=False, default=False),
+)
+
+communes = sa.Table(
+    "communes", metadata,
+    sa.Column("code", sa.String(5), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("branch_code", sa.String(32), nullable=False),
+    sa.Column("former_district", sa.String(100), nullable=True),
+)
+
+agencies = sa.Table(
+    "agencies", metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+)
+
+notices = sa.Table(
+    "notices", metadata,
+    sa.Column("agency_code", sa.String(64), primary_key=True),
+    sa.Column("notice_id", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("agency_kind", sa.String(32), nullable=False),
+    sa.Column("agency_name", sa.String(255), nullable=False),
+    sa.Column("agency_known", sa.Boolean, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("request_received_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False),
+    sa.Column("wants_legal_aid", sa.Boolean, nullable=False),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("commune_code", sa.String(5), nullable=True),
+    sa.Column("commune_known", sa.Boolean, nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("stale_deliveries", sa.Integer, nullable=False, default=0),
+    sa.Column("case_id", sa.String(36), nullable=True),
+)
+
+rejected_notices = sa.Table(
+    "rejected_notices", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("message_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("agency_code", sa.String(64), nullable=True),
+    sa.Column("notice_id", sa.String(64), nullable=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("errors", sa.JSON, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)
+
+register_counters = sa.Table(
+    "register_counters", metadata,
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_no", sa.Integer, nullable=False),
+)
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("register_no", sa.String(32), nullable=False, unique=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("notice_agency_code", sa.String(64), nullable=True),
+    sa.Column("notice_id", sa.String(64), nullable=True),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=True),
+    sa.Column("gender", sa.String(16), nullable=False),
+    sa.Column("national_id", sa.String(12), nullable=True),
+    sa.Column("commune_code", sa.String(5), nullable=True),
+    sa.Column("branch_code", sa.String(32), nullable=True),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False, default=""),
+    sa.Column("groups", sa.JSON, nullable=False),
+    sa.Column("urgent", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    # read model of assignment's decisions, learnt from its events
+    sa.Column("officer_id", sa.String(32), nullable=True),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("assignment_reason", sa.Text, nullable=True),
+    sa.Index("ix_cases_opened_at", "opened_at"),
+)
+
+officers = sa.Table(
+    "officers", metadata,
+    sa.Column("officer_id", sa.String(32), primary_key=True),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("branch_code", sa.String(32), nullable=False),
+    sa.Column("is_leader", sa.Boolean, nullable=False),
+)

@@ -1,0 +1,52 @@
+"""Builds the intake service from its Settings; nothing connects until the host starts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from services.intake.adapters import tables
+from services.intake.config import IntakeSettings
+from services.intake.entrypoints.consumers import CONSUMERS
+from services.intake.entrypoints.web import build_web
+from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from services.runtime import reference_files
+from services.runtime.host import ServiceHost, assemble
+
+log = logging.getLogger("tgpl.intake")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWork]:
+    """Wire the intake service."""
+    settings = settings or IntakeSettings()
+    host = assemble("intake", settings, tables.messaging, IntakeUnitOfWork, CONSUMERS, MIGRATIONS)
+
+    async def load_reference() -> None:
+        if settings.reference_dir is None:
+            return
+        branches = reference_files.read_branches(settings.reference_dir) or []
+        agencies = reference_files.read_agencies(settings.reference_dir) or []
+        async with host.uow() as work:
+            await work.reference.upsert(tables.branches, [
+                {"code": b["code"], "name": b["name"], "is_head_office": bool(b.get("is_head_office"))}
+                for b in branches], key="code")
+            await work.reference.upsert(tables.communes, [
+                {"code": c["code"], "name": c["name"], "branch_code": b["code"],
+                 "former_district": c.get("former_district")}
+                for b in branches for c in b["communes"]], key="code")
+            await work.reference.upsert(tables.agencies, [
+                {"code": a["code"], "kind": a["kind"], "name": a["name"]} for a in agencies], key="code")
+            await work.commit()
+        log.info("intake: reference data loaded from %s (%d branches, %d agencies)",
+                 settings.reference_dir, len(branches), len(agencies))
+
+    host.on_start.append(load_reference)
+    return host
+
+
+def create_app(settings: IntakeSettings | None = None):
+    """The ASGI app of the intake service (UI + API), whose lifespan runs the whole service."""
+    settings = settings or IntakeSettings()
+    host = build(settings)
+    return host.asgi(build_web(host.engine, settings))

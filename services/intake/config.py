@@ -1,0 +1,24 @@
+"""Intake settings (env prefix TGPL_INTAKE_)."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from services.runtime.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="TGPL_INTAKE_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "intake"
+    http_port: int = Field(default=8000, validation_alias=AliasChoices("TGPL_UI_PORT", "TGPL_INTAKE_HTTP_PORT"))
+    reference_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("TGPL_REFERENCE_DIR", "TGPL_INTAKE_REFERENCE_DIR"),
+        description="Folder with center.json and agencies.json, loaded (upserted) at start.",
+    )
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TGPL_TIMEZONE"))
+    assignment_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("TGPL_ASSIGNMENT_URL"))
+    evaluation_url: str = Field(default="http://127.0.0.1:8002", validation_alias=AliasChoices("TGPL_EVALUATION_URL"))
+    reporting_url: str = Field(default="http://127.0.0.1:8003", validation_alias=AliasChoices("TGPL_REPORTING_URL"))
+    page_size: int = Field(default=50, ge=10, le=500)

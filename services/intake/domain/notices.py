@@ -1,0 +1,84 @@
+"""Rules about agency referral notices: reading them, their deadline, their revisions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from pydantic import ValidationError
+
+from shared.external import FieldError, ReferralNotice
+from shared.vocabulary import ProceduralStatus
+
+#: Law on Legal Aid Art. 31(3): hours an agency has to pass the person's request to the center.
+DEADLINE_HOURS_DETAINED = 12
+DEADLINE_HOURS_OTHERS = 24
+_DETAINED = {ProceduralStatus.ARRESTED, ProceduralStatus.HELD_IN_CUSTODY}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a notice could not be accepted, with whatever identity could be read from it."""
+
+    agency_code: str | None
+    notice_id: str | None
+    errors: list[FieldError]
+
+
+def read_notice(data: bytes, now: datetime) -> ReferralNotice | Rejection:
+    """Parse and validate a raw inbound notice; never raises on bad input."""
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return Rejection(None, None, [FieldError(field="$", message=f"not valid UTF-8 JSON: {exc}")])
+    if not isinstance(document, dict):
+        return Rejection(None, None, [FieldError(field="$", message="must be a JSON object")])
+    agency = document.get("agency")
+    agency_code = agency.get("code") if isinstance(agency, dict) else None
+    notice_id = document.get("notice_id")
+    identity = (
+        agency_code if isinstance(agency_code, str) and agency_code.strip() else None,
+        notice_id if isinstance(notice_id, str) and notice_id.strip() else None,
+    )
+    try:
+        return ReferralNotice.model_validate(document, context={"now": now})
+    except ValidationError as exc:
+        return Rejection(*identity, errors=field_errors(exc))
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """One FieldError per broken rule, named by the field's dotted path."""
+    errors = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in err["loc"]) or "$"
+        errors.append(FieldError(field=path, message=err["msg"]))
+    return errors
+
+
+def deadline_hours(status: ProceduralStatus) -> int:
+    """Hours the agency had to pass on the request: 12 for a detained person, else 24."""
+    return DEADLINE_HOURS_DETAINED if status in _DETAINED else DEADLINE_HOURS_OTHERS
+
+
+def is_late(notice: ReferralNotice) -> bool:
+    """Whether the agency sent the notice after its 12 h / 24 h deadline."""
+    if notice.request_received_at is None:
+        return False
+    return notice.sent_at - notice.request_received_at > timedelta(hours=deadline_hours(notice.procedural_status))
+
+
+class RevisionOutcome(Enum):
+    NEW = "new"
+    NEWER_REVISION = "newer_revision"
+    STALE = "stale"
+
+
+def revision_outcome(stored_revision: int | None, incoming_revision: int) -> RevisionOutcome:
+    """A higher revision updates the notice; a lower or equal one is ignored and recorded."""
+    if stored_revision is None:
+        return RevisionOutcome.NEW
+    if incoming_revision > stored_revision:
+        return RevisionOutcome.NEWER_REVISION
+    return RevisionOutcome.STALE

@@ -1,0 +1,37 @@
+"""Intake's durable consumers: what it reads, and which handler each message goes to."""
+
+from services.intake.service_layer import handlers
+from services.runtime.consumers import ConsumerSpec, dispatching, events_decoder, raw_bytes
+from shared import events as ev
+from shared import subjects
+from shared.external import NoticeRejection, ReferralNotice
+
+REFERRALS = ConsumerSpec(
+    durable="intake-referrals-v1",
+    subject=subjects.INBOUND_REFERRAL,
+    stream=subjects.INBOUND_STREAM,
+    payload=(ReferralNotice,),
+    description="Referral notices from procedural agencies (EXTERNAL.md §1). Invalid ones are kept and "
+                "answered on tgpl.inbound.rejected.",
+    decode=raw_bytes,
+)
+
+ASSIGNMENT_EVENTS = ConsumerSpec(
+    durable="intake-assignment-events-v1",
+    subject=subjects.ASSIGNMENT_EVENTS,
+    stream=subjects.ASSIGNMENT_STREAM,
+    payload=tuple(handlers.EVENT_HANDLERS),
+    description="Assignment decisions and roster changes, kept in intake's read model for the case register.",
+    decode=events_decoder(handlers.EVENT_HANDLERS),
+)
+
+CONSUMERS = [
+    (REFERRALS, handlers.receive_referral),
+    (ASSIGNMENT_EVENTS, dispatching(handlers.EVENT_HANDLERS)),
+]
+
+#: What intake publishes (through its outbox), for its AsyncAPI document.
+PUBLISHES = [
+    (subjects.INBOUND_REJECTED, NoticeRejection),
+    *((subjects.subject_of(cls), cls) for cls in (ev.NoticeReceived, ev.NoticeRejected, ev.CaseOpened)),
+]

@@ -1,0 +1,108 @@
+"""The staff web UI (Vietnamese) and intake's HTTP API. Pages of other services go through
+their own HTTP APIs, never their databases."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import httpx
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.intake.adapters import register_queries
+from services.intake.config import IntakeSettings
+from services.intake.entrypoints import labels
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
+    """The FastAPI app of intake: UI pages and JSON API."""
+    app = FastAPI(title="tgpl intake", description="Tiếp nhận yêu cầu trợ giúp pháp lý: giao diện cán bộ và API.")
+    tz = ZoneInfo(settings.timezone)
+    ui = APIRouter(include_in_schema=False)
+    api = APIRouter(prefix="/api", tags=["intake"])
+
+    def local(dt) -> str:
+        return dt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if dt else ""
+
+    @ui.get("/")
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/cases", status_code=303)
+
+    @ui.get("/cases", response_class=HTMLResponse)
+    async def cases_page(request: Request, status: str = "", branch: str = "", page: int = Query(1, ge=1)):
+        result = await register_queries.list_cases(engine, status=status or None, branch=branch or None,
+                                                   page=page, size=settings.page_size)
+        for row in result.rows:
+            row["opened_local"] = local(row["opened_at"])
+
+        def page_url(n: int) -> str:
+            return "/cases?" + urlencode({"status": status, "branch": branch, "page": n})
+
+        return TEMPLATES.TemplateResponse(request, "cases.html", {
+            "cases": result.rows, "total": result.total, "page": result.page, "pages": result.pages,
+            "status": status, "branch": branch, "branches": await register_queries.list_branches(engine),
+            "page_url": page_url, "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
+            "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS,
+        })
+
+    @ui.get("/notices/rejected", response_class=HTMLResponse)
+    async def rejected_page(request: Request):
+        rows = await register_queries.list_rejected(engine)
+        for row in rows:
+            row["received_local"] = local(row["received_at"])
+            row["payload_preview"] = row["payload"].decode("utf-8", errors="replace")[:600]
+        return TEMPLATES.TemplateResponse(request, "rejected.html", {"rejected": rows})
+
+    @ui.get("/dead-letters", response_class=HTMLResponse)
+    async def dead_letters_page(request: Request):
+        letters, unreachable = await _all_dead_letters(request.app, settings)
+        return TEMPLATES.TemplateResponse(request, "dead_letters.html", {
+            "letters": letters, "unreachable": unreachable, "service_labels": labels.SERVICE_LABELS,
+        })
+
+    @api.get("/cases", summary="A page of the case register")
+    async def cases_api(status: str | None = None, branch: str | None = None,
+                        page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500)) -> dict:
+        result = await register_queries.list_cases(engine, status=status, branch=branch, page=page, size=size)
+        return {"total": result.total, "page": result.page, "pages": result.pages, "cases": result.rows}
+
+    @api.get("/notices/rejected", summary="Rejected notices with their reasons")
+    async def rejected_api(limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
+        rows = await register_queries.list_rejected(engine, limit)
+        for row in rows:
+            row["payload"] = row["payload"].decode("utf-8", errors="replace")
+        return rows
+
+    app.include_router(ui)
+    app.include_router(api)
+    return app
+
+
+async def _all_dead_letters(app: FastAPI, settings: IntakeSettings) -> tuple[list[dict], list[dict]]:
+    """Dead letters of every service: intake's own over its app, the others over their HTTP APIs."""
+    others = {"assignment": settings.assignment_url, "evaluation": settings.evaluation_url,
+              "reporting": settings.reporting_url}
+    letters: list[dict] = []
+    unreachable: list[dict] = []
+    own = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
+
+    async def fetch(service: str, client: httpx.AsyncClient, url: str) -> None:
+        try:
+            response = await client.get(url, timeout=3.0)
+            response.raise_for_status()
+            letters.extend({**d, "service": service} for d in response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            unreachable.append({"service": service, "error": str(exc) or type(exc).__name__})
+
+    async with own, httpx.AsyncClient() as remote:
+        await asyncio.gather(fetch("intake", own, "/api/dead-letters"),
+                             *(fetch(name, remote, f"{base}/api/dead-letters") for name, base in others.items()))
+    letters.sort(key=lambda d: d.get("failed_at") or "", reverse=True)
+    return letters, unreachable

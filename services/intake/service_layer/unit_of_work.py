@@ -1,0 +1,13 @@
+"""Intake's unit of work: its repositories on one transaction."""
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.repositories import CaseRepository, NoticeRepository, ReferenceRepository
+from services.runtime.unit_of_work import UnitOfWork
+
+
+class IntakeUnitOfWork(UnitOfWork):
+    def _open(self, conn: AsyncConnection) -> None:
+        self.reference = ReferenceRepository(conn)
+        self.notices = NoticeRepository(conn)
+        self.cases = CaseRepository(conn)

@@ -1,0 +1,1 @@
+"""Reporting: read models fed by every event; reports to the province; dashboards."""

@@ -1,0 +1,236 @@
+"""Durable, idempotent JetStream consumers with delayed retries and a dead-letter store.
+
+A handler runs inside a unit of work that also claims the message in the processed-message
+table; the transaction commits before the ack, so a crash between the two redelivers a message
+whose claim already exists and the redelivery is acknowledged without effect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from faststream.middlewares import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from nats.js.api import AckPolicy as JsAckPolicy
+from pydantic import BaseModel, ValidationError
+
+from services.runtime.messaging_tables import MessagingTables
+from services.runtime.unit_of_work import UnitOfWork, insert_ignoring_conflicts, utcnow
+from shared.envelope import Event
+from shared.subjects import StreamSpec
+
+log = logging.getLogger("tgpl.consumer")
+
+U = TypeVar("U", bound=UnitOfWork)
+M = TypeVar("M")
+
+
+class PoisonMessage(Exception):
+    """The message can never be handled (unreadable, wrong type); dead-letter it at once."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a handler learns about the message besides its decoded body."""
+
+    subject: str
+    message_key: str
+    headers: dict[str, str]
+    data: bytes
+    deliveries: int
+    stream_seq: int | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsumerSpec(Generic[M]):
+    """One durable consumer: where it reads, how it decodes, what it documents."""
+
+    durable: str
+    subject: str
+    stream: StreamSpec
+    payload: tuple[type[BaseModel], ...]
+    description: str
+    decode: Callable[[bytes], M]
+
+
+def events_decoder(accepted: Iterable[type[Event]]) -> Callable[[bytes], Event | None]:
+    """Decode an internal event by its `type`; other types on the stream decode to None (ignored).
+
+    A body that is not an event, or an accepted type that does not validate, is poison.
+    """
+    by_type = {cls.TYPE: cls for cls in accepted}
+
+    def decode(data: bytes) -> Event | None:
+        try:
+            document = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PoisonMessage(f"not JSON: {exc}") from exc
+        if not isinstance(document, dict):
+            raise PoisonMessage("not a JSON object")
+        cls = by_type.get(document.get("type"))
+        if cls is None:
+            return None
+        try:
+            return cls.model_validate(document)
+        except ValidationError as exc:
+            raise PoisonMessage(f"{cls.__name__} does not validate: {exc}") from exc
+
+    return decode
+
+
+def dispatching(handlers: Mapping[type[Event], "Handler"]) -> "Handler":
+    """One handler for a stream of several event types: routes each to its own handler."""
+
+    async def handle(uow, event: Event | None, delivery: Delivery) -> None:
+        if event is not None:
+            await handlers[type(event)](uow, event, delivery)
+
+    return handle
+
+
+def raw_bytes(data: bytes) -> bytes:
+    """Hand the body over undecoded (the handler validates it itself)."""
+    return data
+
+
+Handler = Callable[[U, Any, Delivery], Awaitable[None]]
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    duplicates: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    last_error: str | None = None
+
+
+class ConsumerGroup(Generic[U]):
+    """Registers a service's durable pull consumers on a FastStream broker."""
+
+    def __init__(
+        self,
+        broker: NatsBroker,
+        uow_factory: Callable[[], U],
+        tables: MessagingTables,
+        engine,
+        *,
+        max_deliver: int,
+        retry_delays_s: list[float],
+        ack_wait_s: float,
+        fetch_batch: int,
+    ) -> None:
+        self._broker = broker
+        self._uow_factory = uow_factory
+        self._tables = tables
+        self._engine = engine
+        self._max_deliver = max_deliver
+        self._delays = retry_delays_s or [1.0]
+        self._ack_wait_s = ack_wait_s
+        self._fetch_batch = fetch_batch
+        self.specs: list[ConsumerSpec] = []
+        self.stats = ConsumerStats()
+
+    def add(self, spec: ConsumerSpec[M], handler: Handler) -> None:
+        """Subscribe `handler` to the spec's subject through a durable pull consumer."""
+        self.specs.append(spec)
+
+        async def on_message(msg: NatsMessage) -> None:
+            await self._process(spec, handler, msg)
+
+        on_message.__name__ = f"on_{spec.durable}"
+        self._broker.subscriber(
+            spec.subject,
+            stream=JStream(spec.stream.name, declare=False),
+            durable=spec.durable,
+            config=ConsumerConfig(
+                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_wait=self._ack_wait_s,
+                # The service, not the server, decides when to give up (see _process), so a
+                # message that crashes the process every time still ends as a dead letter.
+                max_deliver=-1,
+                filter_subject=spec.subject,
+            ),
+            pull_sub=PullSub(batch_size=self._fetch_batch, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,
+            title=spec.durable,
+            description=spec.description,
+        )(on_message)
+
+    async def _process(self, spec: ConsumerSpec, handler: Handler, msg: NatsMessage) -> None:
+        raw = msg.raw_message
+        meta = raw.metadata
+        headers = dict(msg.headers or {})
+        seq = meta.sequence.stream if meta else None
+        key = headers.get("Nats-Msg-Id") or f"{spec.stream.name}:{seq}"
+        delivered = meta.num_delivered if meta else 1
+        delivery = Delivery(
+            subject=raw.subject, message_key=key, headers=headers, data=msg.body,
+            deliveries=delivered, stream_seq=seq, received_at=utcnow(),
+        )
+        if delivered > self._max_deliver:
+            await self._dead_letter(spec, delivery, f"gave up after {delivered - 1} failed deliveries")
+            await msg.ack()
+            return
+        try:
+            body = spec.decode(msg.body)
+            async with self._uow_factory() as uow:
+                if not await uow.processed.claim(spec.durable, key):
+                    self.stats.duplicates += 1
+                    await msg.ack()
+                    return
+                await handler(uow, body, delivery)
+                await uow.commit()
+        except PoisonMessage as exc:
+            await self._dead_letter(spec, delivery, str(exc))
+            await msg.ack()
+            return
+        except Exception as exc:  # transient or a bug: retry with a delay, then dead-letter
+            self.stats.last_error = f"{type(exc).__name__}: {exc}"
+            if delivered >= self._max_deliver:
+                log.exception("%s: message %s failed %d times; dead-lettered", spec.durable, key, delivered)
+                await self._dead_letter(spec, delivery, f"{type(exc).__name__}: {exc}")
+                await msg.ack()
+            else:
+                delay = self._delays[min(delivered - 1, len(self._delays) - 1)]
+                log.warning("%s: message %s failed (%s); retry %d in %.0fs", spec.durable, key, exc, delivered, delay)
+                self.stats.retried += 1
+                await msg.nack(delay=delay)
+            return
+        await msg.ack()
+        self.stats.processed += 1
+
+    async def _dead_letter(self, spec: ConsumerSpec, delivery: Delivery, error: str) -> None:
+        t = self._tables.dead_letters
+        async with self._engine.begin() as conn:
+            await conn.execute(insert_ignoring_conflicts(conn, t).values(
+                consumer=spec.durable, subject=delivery.subject, message_key=delivery.message_key,
+                stream_seq=delivery.stream_seq, deliveries=delivery.deliveries,
+                headers={k: v for k, v in delivery.headers.items()}, payload=delivery.data,
+                error=error[:4000], failed_at=utcnow(),
+            ))
+        self.stats.dead_lettered += 1
+        log.error("%s: message %s dead-lettered: %s", spec.durable, delivery.message_key, error[:300])
+
+
+async def list_dead_letters(engine, tables: MessagingTables, limit: int = 100) -> list[dict]:
+    """Dead letters, newest first, for staff and operators."""
+    t = tables.dead_letters
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit))).mappings().all()
+    return [
+        {
+            "id": r["id"], "consumer": r["consumer"], "subject": r["subject"], "message_key": r["message_key"],
+            "stream_seq": r["stream_seq"], "deliveries": r["deliveries"], "error": r["error"],
+            "failed_at": r["failed_at"].isoformat() if r["failed_at"] else None,
+            "payload": r["payload"].decode("utf-8", errors="replace")[:4000],
+        }
+        for r in rows
+    ]

@@ -1,0 +1,154 @@
+"""A service process: its database, broker, consumers, outbox relay and HTTP API in one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import nats
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.runtime.consumers import ConsumerGroup, ConsumerSpec, Handler, list_dead_letters
+from services.runtime.database import create_engine
+from services.runtime.messaging_tables import MessagingTables
+from services.runtime.migrate import upgrade_to_head
+from services.runtime.relay import OutboxRelay
+from services.runtime.settings import ServiceSettings
+from services.runtime.unit_of_work import UnitOfWork
+
+log = logging.getLogger("tgpl.host")
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
+@dataclass
+class ServiceHost(Generic[U]):
+    """Everything one service runs, built by its bootstrap; nothing connects until `start`."""
+
+    name: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    tables: MessagingTables
+    broker: NatsBroker
+    consumers: ConsumerGroup[U]
+    relay: OutboxRelay
+    uow: Callable[[], U]
+    migrations: Path
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    nc: NatsClient | None = None
+    started: bool = False
+
+    async def start(self) -> None:
+        """Migrate the database, run start hooks, connect, start consumers and the relay."""
+        await upgrade_to_head(self.engine, self.migrations)
+        for hook in self.on_start:
+            await hook()
+        self.nc = await nats.connect(
+            self.settings.nats_url, name=f"tgpl-{self.name}-relay", max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+        )
+        self.relay.start(self.nc)
+        await self.broker.start()
+        self.started = True
+        log.info("%s started: database %s, NATS %s", self.name,
+                 self.engine.url.render_as_string(hide_password=True), self.settings.nats_url)
+
+    async def stop(self) -> None:
+        """Stop consuming, flush nothing half-done (transactions roll back), close connections."""
+        self.started = False
+        await self.broker.stop()
+        await self.relay.stop()
+        if self.nc is not None:
+            await self.nc.drain()
+        await self.engine.dispose()
+
+    async def health(self) -> dict:
+        """What /healthz reports: database, broker, outbox backlog, dead letters."""
+        checks: dict[str, object] = {"service": self.name, "started": self.started}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # report, never raise, from a health check
+            checks["database"] = f"error: {exc}"
+        checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "disconnected"
+        try:
+            checks["outbox_backlog"] = await self.relay.backlog()
+        except Exception as exc:
+            checks["outbox_backlog"] = f"error: {exc}"
+        checks["consumers"] = [spec.durable for spec in self.consumers.specs]
+        checks["dead_letters"] = len(await list_dead_letters(self.engine, self.tables, limit=1000))
+        checks["ok"] = self.started and checks["database"] == "ok" and checks["nats"] == "ok"
+        return checks
+
+    def ops_router(self) -> APIRouter:
+        """Routes every service exposes: health and dead letters."""
+        router = APIRouter()
+
+        @router.get("/healthz", tags=["operations"], summary="Health of this service")
+        async def healthz() -> JSONResponse:
+            report = await self.health()
+            return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+        @router.get("/api/dead-letters", tags=["operations"], summary="Messages this service gave up on")
+        async def dead_letters(limit: int = 100) -> list[dict]:
+            return await list_dead_letters(self.engine, self.tables, limit=min(max(limit, 1), 1000))
+
+        return router
+
+    def asgi(self, app: FastAPI | None = None) -> FastAPI:
+        """The service's HTTP app, whose lifespan starts and stops the whole service."""
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI):
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = app or FastAPI(title=f"tgpl {self.name}")
+        app.router.lifespan_context = lifespan
+        app.include_router(self.ops_router())
+        return app
+
+
+def build_engine(settings: ServiceSettings) -> AsyncEngine:
+    """The engine of a service's own database."""
+    return create_engine(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run a service process until SIGINT/SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="warning",
+                            access_log=False, lifespan="on")
+    asyncio.run(uvicorn.Server(config).serve())
+
+
+def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_class: type[U],
+             consumers: list[tuple[ConsumerSpec, Handler]], migrations: Path) -> ServiceHost[U]:
+    """Wire a service: engine, relay, unit-of-work factory, broker and its durable consumers."""
+    engine = build_engine(settings)
+    relay = OutboxRelay(engine, tables, batch=settings.relay_batch, poll_s=settings.relay_poll_s)
+    uow = functools.partial(uow_class, engine, tables, relay.wake)
+    broker = NatsBroker(settings.nats_url, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1)
+    group = ConsumerGroup(broker, uow, tables, engine, max_deliver=settings.max_deliver,
+                          retry_delays_s=settings.retry_delays_s, ack_wait_s=settings.ack_wait_s,
+                          fetch_batch=settings.fetch_batch)
+    for spec, handler in consumers:
+        group.add(spec, handler)
+    return ServiceHost(name=name, settings=settings, engine=engine, tables=tables, broker=broker,
+                       consumers=group, relay=relay, uow=uow, migrations=migrations)

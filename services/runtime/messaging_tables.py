@@ -1,0 +1,83 @@
+"""The tables every service owns for reliable messaging: outbox, processed messages, dead letters.
+
+Each service adds them to its own MetaData and creates them in its own first migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: sa.Table
+    processed: sa.Table
+    dead_letters: sa.Table
+
+
+def _outbox_columns() -> list[sa.Column]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("msg_id", sa.String(200), nullable=False, unique=True),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    ]
+
+
+def _processed_columns() -> list[sa.Column]:
+    return [
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("message_key", sa.String(300), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+def _dead_letter_columns() -> list[sa.Column]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("message_key", sa.String(300), nullable=False),
+        sa.Column("stream_seq", sa.BigInteger, nullable=True),
+        sa.Column("deliveries", sa.Integer, nullable=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint("consumer", "message_key", name="uq_dead_letters_consumer_key"),
+    ]
+
+
+def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
+    """Add the messaging tables to a service's MetaData."""
+    outbox = sa.Table("outbox", metadata, *_outbox_columns())
+    sa.Index("ix_outbox_unpublished", outbox.c.id, sqlite_where=outbox.c.published_at.is_(None),
+             postgresql_where=outbox.c.published_at.is_(None))
+    processed = sa.Table("processed_messages", metadata, *_processed_columns())
+    dead_letters = sa.Table("dead_letters", metadata, *_dead_letter_columns())
+    return MessagingTables(outbox=outbox, processed=processed, dead_letters=dead_letters)
+
+
+def create_messaging_tables(op) -> None:
+    """Alembic operations creating the messaging tables (used by each service's first migration)."""
+    op.create_table("outbox", *_outbox_columns())
+    op.create_index(
+        "ix_outbox_unpublished", "outbox", ["id"],
+        sqlite_where=sa.text("published_at IS NULL"), postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.create_table("processed_messages", *_processed_columns())
+    op.create_table("dead_letters", *_dead_letter_columns())
+
+
+def drop_messaging_tables(op) -> None:
+    """Alembic operations undoing `create_messaging_tables`."""
+    op.drop_table("dead_letters")
+    op.drop_table("processed_messages")
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
+    op.drop_table("outbox")

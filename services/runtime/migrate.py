@@ -1,0 +1,38 @@
+"""Applies a service's Alembic migrations at start, on its own engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def alembic_config(script_location: Path) -> Config:
+    """An Alembic config pointing at a service's `migrations/` folder."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    return cfg
+
+
+async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
+    """Bring the service's database to the newest migration."""
+
+    def _upgrade(sync_conn) -> None:
+        cfg = alembic_config(script_location)
+        cfg.attributes["connection"] = sync_conn
+        command.upgrade(cfg, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+
+
+def run_env(context, target_metadata) -> None:
+    """Body of every service's `migrations/env.py`: migrate on the connection handed over."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations through the service (it hands Alembic a connection)")
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

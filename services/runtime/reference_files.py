@@ -1,0 +1,32 @@
+"""Reads the center's reference data files (center.json, agencies.json, officers.json).
+
+The files are data, not code: a center supplies its own; `deploy/demo/data/` holds the demo set.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _read(directory: Path, name: str, key: str) -> Any:
+    path = directory / name
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))[key]
+
+
+def read_branches(directory: Path) -> list[dict] | None:
+    """Branches with the communes each serves; None when the file is absent."""
+    return _read(directory, "center.json", "branches")
+
+
+def read_agencies(directory: Path) -> list[dict] | None:
+    """Procedural agencies that send notices; None when the file is absent."""
+    return _read(directory, "agencies.json", "agencies")
+
+
+def read_officers(directory: Path) -> list[dict] | None:
+    """The roster of officers and contract lawyers; None when the file is absent."""
+    return _read(directory, "officers.json", "officers")

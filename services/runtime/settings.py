@@ -1,0 +1,42 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _global(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings. `TGPL_DATA_DIR` and `TGPL_NATS_URL` are system-wide; the rest use the
+    service's own prefix, e.g. `TGPL_INTAKE_DATABASE_URL`."""
+
+    model_config = SettingsConfigDict(env_prefix="TGPL_SERVICE_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    data_dir: Path = Field(default=Path("var"), validation_alias=_global("TGPL_DATA_DIR"))
+    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias=_global("TGPL_NATS_URL"))
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: a SQLite file under the data dir."
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    max_deliver: int = Field(default=5, ge=1, description="Deliveries before a message is dead-lettered.")
+    retry_delays_s: list[float] = Field(default=[1.0, 2.0, 5.0, 10.0, 30.0])
+    ack_wait_s: float = 30.0
+    fetch_batch: int = Field(default=50, ge=1, description="Messages fetched per pull request.")
+    relay_batch: int = 200
+    relay_poll_s: float = 0.5
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+
+    def resolved_database_url(self) -> str:
+        """The database URL this service uses: its own setting, or its SQLite file."""
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / f"{self.service_name}.db").resolve()
+        return f"sqlite+aiosqlite:///{path}"

@@ -1,0 +1,117 @@
+"""The unit of work: one transaction holding the state change, the processed-message row and
+the outbox rows. Only the unit of work commits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, Self
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.runtime.messaging_tables import MessagingTables
+from shared.envelope import Event
+from shared.subjects import subject_of
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(timezone.utc)
+
+
+def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table):
+    """An INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+class OutboxWriter:
+    """Adds messages to the outbox inside the current transaction."""
+
+    def __init__(self, conn: AsyncConnection, tables: MessagingTables) -> None:
+        self._conn = conn
+        self._table = tables.outbox
+        self.added = 0
+
+    async def add_event(self, event: Event) -> None:
+        """Queue an internal event on its subject; its Nats-Msg-Id is the event_id."""
+        await self.add(subject_of(type(event)), event, msg_id=event.event_id,
+                       headers={"tgpl-event-type": event.type, "tgpl-correlation-id": event.correlation_id})
+
+    async def add(self, subject: str, message: BaseModel, *, msg_id: str, headers: dict[str, str] | None = None) -> None:
+        """Queue any contract message (e.g. an external reply) with an explicit Nats-Msg-Id."""
+        stmt = insert_ignoring_conflicts(self._conn, self._table).values(
+            msg_id=msg_id,
+            subject=subject,
+            payload=message.model_dump_json(),
+            headers=headers or {},
+            created_at=utcnow(),
+        )
+        await self._conn.execute(stmt)
+        self.added += 1
+
+
+class ProcessedMessages:
+    """The idempotency ledger of a service's consumers."""
+
+    def __init__(self, conn: AsyncConnection, tables: MessagingTables) -> None:
+        self._conn = conn
+        self._table = tables.processed
+
+    async def claim(self, consumer: str, message_key: str) -> bool:
+        """Record that `consumer` handles `message_key`; False when it already did."""
+        stmt = insert_ignoring_conflicts(self._conn, self._table).values(
+            consumer=consumer, message_key=message_key, processed_at=utcnow()
+        )
+        result = await self._conn.execute(stmt)
+        return result.rowcount == 1
+
+
+class UnitOfWork:
+    """Base unit of work; services subclass it and add their repositories in `_open`."""
+
+    def __init__(self, engine: AsyncEngine, tables: MessagingTables, on_outbox: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._tables = tables
+        self._on_outbox = on_outbox
+        self._conn: AsyncConnection | None = None
+        self._tx: Any = None
+
+    @property
+    def conn(self) -> AsyncConnection:
+        assert self._conn is not None, "unit of work used outside `async with`"
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        self._tx = await self._conn.begin()
+        self.outbox = OutboxWriter(self._conn, self._tables)
+        self.processed = ProcessedMessages(self._conn, self._tables)
+        self._open(self._conn)
+        return self
+
+    def _open(self, conn: AsyncConnection) -> None:
+        """Hook for subclasses: build repositories on the connection."""
+
+    async def commit(self) -> None:
+        """Commit everything done in this unit of work, then wake the outbox relay."""
+        await self._tx.commit()
+        if self.outbox.added and self._on_outbox:
+            self._on_outbox()
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            await self.conn.close()
+            self._conn = None
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for stored documents."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

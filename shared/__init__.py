@@ -1,0 +1,1 @@
+"""tgpl contracts: event and message models, subject names, stream definitions. No logic."""

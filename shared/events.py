@@ -1,0 +1,178 @@
+"""Internal events exchanged between tgpl services. Past tense, frozen, additive changes only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.envelope import Event
+from shared.external import FieldError
+from shared.vocabulary import AgencyKind, CaseField, Gender, ProceduralStatus, RequestChannel
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+class NoticeReceived(Event):
+    """A valid agency referral notice was stored (first time, or a higher revision)."""
+
+    TYPE: ClassVar[str] = "intake.notice_received"
+
+    notice_key: str = Field(description="`<agency.code>:<notice_id>`, the notice's identity.")
+    revision: int
+    agency_code: str
+    agency_kind: AgencyKind
+    agency_known: bool = Field(description="False when the code is missing from reference data.")
+    sent_at: AwareDatetime
+    request_received_at: AwareDatetime | None
+    procedural_status: ProceduralStatus
+    wants_legal_aid: bool
+    field: CaseField
+    commune_code: str | None
+    commune_known: bool
+    gender: Gender
+    claimed_groups: list[str] = Field(default_factory=list)
+    late: bool = Field(description="Sent after the 12 h / 24 h deadline from request_received_at.")
+    deadline_hours: int | None = None
+
+
+class NoticeRejected(Event):
+    """An inbound notice did not parse or broke a rule; it is kept with its reasons."""
+
+    TYPE: ClassVar[str] = "intake.notice_rejected"
+
+    rejection_id: str
+    agency_code: str | None
+    notice_id: str | None
+    received_at: AwareDatetime
+    errors: list[FieldError]
+
+
+class CaseOpened(Event):
+    """A request was accepted into the case register (thụ lý)."""
+
+    TYPE: ClassVar[str] = "intake.case_opened"
+
+    case_id: str
+    register_no: str
+    channel: RequestChannel
+    notice_key: str | None = None
+    agency_code: str | None = None
+    field: CaseField
+    commune_code: str | None
+    branch_code: str | None = Field(description="Branch serving the commune; None when unmapped.")
+    gender: Gender
+    birth_date: date | None = None
+    groups: list[str] = Field(default_factory=list)
+    procedural_status: ProceduralStatus | None = None
+    urgent: bool = False
+
+
+class RequestRefused(Event):
+    """A request was refused in writing on one of the four legal grounds."""
+
+    TYPE: ClassVar[str] = "intake.request_refused"
+
+    request_id: str
+    agency_code: str | None = None
+    ground: str
+    reason: str
+
+
+class CaseClosed(Event):
+    """The performer closed the case with an outcome (closed, terminated or transferred)."""
+
+    TYPE: ClassVar[str] = "intake.case_closed"
+
+    case_id: str
+    outcome: str
+    officer_id: str | None = None
+
+
+# --- assignment ---------------------------------------------------------------------------------
+
+
+class OfficerRegistered(Event):
+    """An officer or contract lawyer joined the roster, or their roster entry changed."""
+
+    TYPE: ClassVar[str] = "assignment.officer_registered"
+
+    officer_id: str
+    full_name: str
+    branch_code: str
+    is_leader: bool
+    leader_role: str | None = None
+    fields: list[CaseField]
+    appointed_on: date
+    quota_target: int
+    active: bool = True
+
+
+class CandidateScore(BaseModel):
+    """How one officer fared in an assignment decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    officer_id: str
+    eligible: bool
+    excluded_by: str | None = Field(default=None, description="The hard rule that removed this officer.")
+    load: float | None = None
+    target: int | None = None
+    score: float | None = None
+
+
+class CaseAssigned(Event):
+    """An officer was chosen for a case; the decision carries its reasons."""
+
+    TYPE: ClassVar[str] = "assignment.case_assigned"
+
+    case_id: str
+    officer_id: str
+    is_leader: bool
+    branch_code: str
+    rule: str = Field(description="Name and version of the decision rule that chose the officer.")
+    reason: str = Field(description="Plain-language explanation, in Vietnamese, shown to staff.")
+    candidates: list[CandidateScore] = Field(default_factory=list)
+
+
+class CaseAssignmentFailed(Event):
+    """No officer could take the case under the hard rules; staff must act."""
+
+    TYPE: ClassVar[str] = "assignment.case_assignment_failed"
+
+    case_id: str
+    branch_code: str | None
+    reason: str
+    candidates: list[CandidateScore] = Field(default_factory=list)
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+class CaseEvaluated(Event):
+    """A closed case received its quality evaluation result."""
+
+    TYPE: ClassVar[str] = "evaluation.case_evaluated"
+
+    case_id: str
+    officer_id: str | None
+    method: str
+    rating: str
+    successful: bool | None = None
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    NoticeReceived,
+    NoticeRejected,
+    CaseOpened,
+    RequestRefused,
+    CaseClosed,
+    OfficerRegistered,
+    CaseAssigned,
+    CaseAssignmentFailed,
+    CaseEvaluated,
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.TYPE: cls for cls in ALL_EVENTS}

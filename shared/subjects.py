@@ -1,0 +1,90 @@
+"""Every subject and stream name of tgpl, in one place. Nothing else hard-codes a subject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared import events as ev
+
+# --- external (EXTERNAL.md) ---------------------------------------------------------------------
+INBOUND_REFERRAL = "tgpl.inbound.referral"
+INBOUND_REJECTED = "tgpl.inbound.rejected"
+
+REPORTS_MONTHLY = "tgpl.reports.monthly"
+REPORTS_QUARTERLY = "tgpl.reports.quarterly"
+REPORTS_YEARLY = "tgpl.reports.yearly"
+REPORTS_ADHOC = "tgpl.reports.adhoc"
+REPORTS_REQUEST = "tgpl.reports.request"  # core request-reply; deliberately in no stream
+
+REPORT_SUBJECTS: dict[str, str] = {
+    "monthly": REPORTS_MONTHLY,
+    "quarterly": REPORTS_QUARTERLY,
+    "yearly": REPORTS_YEARLY,
+    "adhoc": REPORTS_ADHOC,
+}
+
+# --- internal events ----------------------------------------------------------------------------
+EVENT_SUBJECTS: dict[type[ev.Event], str] = {
+    ev.NoticeReceived: "tgpl.intake.notice_received",
+    ev.NoticeRejected: "tgpl.intake.notice_rejected",
+    ev.CaseOpened: "tgpl.intake.case_opened",
+    ev.RequestRefused: "tgpl.intake.request_refused",
+    ev.CaseClosed: "tgpl.intake.case_closed",
+    ev.OfficerRegistered: "tgpl.assignment.officer_registered",
+    ev.CaseAssigned: "tgpl.assignment.case_assigned",
+    ev.CaseAssignmentFailed: "tgpl.assignment.case_assignment_failed",
+    ev.CaseEvaluated: "tgpl.evaluation.case_evaluated",
+}
+
+INTAKE_EVENTS = "tgpl.intake.>"
+ASSIGNMENT_EVENTS = "tgpl.assignment.>"
+EVALUATION_EVENTS = "tgpl.evaluation.>"
+
+
+def subject_of(event_type: type[ev.Event]) -> str:
+    """The subject an event type is published on."""
+    return EVENT_SUBJECTS[event_type]
+
+
+# --- streams ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StreamSpec:
+    """A JetStream stream, declared once by the launcher (`tgpl up`) and by test fixtures."""
+
+    name: str
+    subjects: list[str]
+    description: str
+    duplicate_window_s: float = 3600.0
+    max_age_days: float | None = None
+    replicas: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+INBOUND_STREAM = StreamSpec(
+    name="TGPL_INBOUND",
+    subjects=[INBOUND_REFERRAL, INBOUND_REJECTED],
+    description="Referral notices from procedural agencies and the rejections answered to them.",
+)
+INTAKE_STREAM = StreamSpec(name="TGPL_INTAKE", subjects=[INTAKE_EVENTS], description="Events of the intake service.")
+ASSIGNMENT_STREAM = StreamSpec(
+    name="TGPL_ASSIGNMENT", subjects=[ASSIGNMENT_EVENTS], description="Events of the assignment service."
+)
+EVALUATION_STREAM = StreamSpec(
+    name="TGPL_EVALUATION", subjects=[EVALUATION_EVENTS], description="Events of the evaluation service."
+)
+REPORTS_STREAM = StreamSpec(
+    name="TGPL_REPORTS",
+    subjects=[REPORTS_MONTHLY, REPORTS_QUARTERLY, REPORTS_YEARLY, REPORTS_ADHOC],
+    description="Reports to province systems (EXTERNAL.md §2); kept so a subscriber that was down catches up.",
+)
+
+STREAMS: tuple[StreamSpec, ...] = (INBOUND_STREAM, INTAKE_STREAM, ASSIGNMENT_STREAM, EVALUATION_STREAM, REPORTS_STREAM)
+
+
+def stream_of(subject: str) -> StreamSpec:
+    """The stream that captures a concrete subject."""
+    for spec in STREAMS:
+        for pattern in spec.subjects:
+            if pattern == subject or (pattern.endswith(">") and subject.startswith(pattern[:-1])):
+                return spec
+    raise KeyError(f"no stream captures {subject}")
