@@ -7,6 +7,7 @@ Unknown extra fields sent by a newer sender are ignored, not rejected.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Literal
 
@@ -30,6 +31,8 @@ SENT_AT_MAX_FUTURE = timedelta(minutes=10)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
+#: Typographic apostrophes seen in Ê Đê and Jarai names (H’Hen Niê), kept as ASCII.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
 
 
 class _Inbound(BaseModel):
@@ -50,14 +53,15 @@ class Person(_Inbound):
         default=None, description="Citizen identity card (CCCD) number: exactly 12 digits."
     )
     commune_code: Annotated[str, StringConstraints(pattern=r"^\d{5}$")] | None = Field(
-        description="Official 5-digit commune/ward code after the 2025 reform; null when unknown."
+        default=None, description="Official 5-digit commune/ward code after the 2025 reform; null when unknown."
     )
     ethnicity: str | None = None
 
     @field_validator("full_name")
     @classmethod
     def _letters_only(cls, value: str) -> str:
-        collapsed = " ".join(value.split())
+        # NFC: some input methods send decomposed diacritics, whose combining marks are no letters.
+        collapsed = " ".join(unicodedata.normalize("NFC", value).translate(_APOSTROPHES).split())
         if not _NAME_CHARS.match(collapsed):
             raise ValueError("must contain only letters (diacritics allowed), spaces, hyphens or apostrophes")
         return collapsed

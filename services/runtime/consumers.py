@@ -7,6 +7,8 @@ whose claim already exists and the redelivery is acknowledged without effect.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -15,9 +17,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from faststream.middlewares import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
-from nats.js.api import AckPolicy as JsAckPolicy
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as FetchTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig
 from pydantic import BaseModel, ValidationError
 
 from services.runtime.messaging_tables import MessagingTables
@@ -113,11 +116,16 @@ class ConsumerStats:
 
 
 class ConsumerGroup(Generic[U]):
-    """Registers a service's durable pull consumers on a FastStream broker."""
+    """A service's durable pull consumers, each read one message after another in stream order.
+
+    The pull loop is nats-py's, not a FastStream subscriber's: FastStream 0.7 runs the messages
+    of a fetched batch concurrently (a decision would not see the one before it), and its batch
+    mode keeps fetching until the batch is full (latency). `fetch` here returns as soon as any
+    message is there, up to `fetch_batch` of them.
+    """
 
     def __init__(
         self,
-        broker: NatsBroker,
         uow_factory: Callable[[], U],
         tables: MessagingTables,
         engine,
@@ -126,8 +134,8 @@ class ConsumerGroup(Generic[U]):
         retry_delays_s: list[float],
         ack_wait_s: float,
         fetch_batch: int,
+        fetch_timeout_s: float = 5.0,
     ) -> None:
-        self._broker = broker
         self._uow_factory = uow_factory
         self._tables = tables
         self._engine = engine
@@ -135,76 +143,112 @@ class ConsumerGroup(Generic[U]):
         self._delays = retry_delays_s or [1.0]
         self._ack_wait_s = ack_wait_s
         self._fetch_batch = fetch_batch
-        self.specs: list[ConsumerSpec] = []
+        self._fetch_timeout_s = fetch_timeout_s
+        self._consumers: list[tuple[ConsumerSpec, Handler]] = []
+        self._tasks: list[asyncio.Task] = []
         self.stats = ConsumerStats()
 
+    @property
+    def specs(self) -> list[ConsumerSpec]:
+        return [spec for spec, _ in self._consumers]
+
     def add(self, spec: ConsumerSpec[M], handler: Handler) -> None:
-        """Subscribe `handler` to the spec's subject through a durable pull consumer."""
-        self.specs.append(spec)
+        """Register `handler` for the spec's durable pull consumer (started by `start`)."""
+        self._consumers.append((spec, handler))
 
-        async def on_message(msg: NatsMessage) -> None:
-            await self._process(spec, handler, msg)
+    def consumer_config(self, spec: ConsumerSpec) -> ConsumerConfig:
+        """The durable consumer's settings, declared here once for every tgpl consumer."""
+        return ConsumerConfig(
+            durable_name=spec.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._ack_wait_s,
+            # The service, not the server, decides when to give up (see _process), so a
+            # message that crashes the process every time still ends as a dead letter.
+            max_deliver=-1,
+            filter_subject=spec.subject,
+            max_ack_pending=max(1000, self._fetch_batch * 4),
+        )
 
-        on_message.__name__ = f"on_{spec.durable}"
-        self._broker.subscriber(
-            spec.subject,
-            stream=JStream(spec.stream.name, declare=False),
-            durable=spec.durable,
-            config=ConsumerConfig(
-                ack_policy=JsAckPolicy.EXPLICIT,
-                ack_wait=self._ack_wait_s,
-                # The service, not the server, decides when to give up (see _process), so a
-                # message that crashes the process every time still ends as a dead letter.
-                max_deliver=-1,
-                filter_subject=spec.subject,
-            ),
-            pull_sub=PullSub(batch_size=self._fetch_batch, timeout=1.0),
-            ack_policy=AckPolicy.MANUAL,
-            title=spec.durable,
-            description=spec.description,
-        )(on_message)
+    async def start(self, nc: NatsClient) -> None:
+        """Create or bind the durable consumers and start reading."""
+        js = nc.jetstream()
+        for spec, handler in self._consumers:
+            psub = await js.pull_subscribe(spec.subject, durable=spec.durable, stream=spec.stream.name,
+                                           config=self.consumer_config(spec))
+            self._tasks.append(asyncio.create_task(self._run(spec, handler, psub), name=spec.durable))
 
-    async def _process(self, spec: ConsumerSpec, handler: Handler, msg: NatsMessage) -> None:
-        raw = msg.raw_message
+    async def stop(self) -> None:
+        """Stop reading; a message cut off mid-handler rolls back and is redelivered."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
+
+    async def _run(self, spec: ConsumerSpec, handler: Handler, psub) -> None:
+        while True:
+            try:
+                batch = await psub.fetch(self._fetch_batch, timeout=self._fetch_timeout_s)
+            except (asyncio.TimeoutError, FetchTimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker restarting: keep trying, the messages wait in the stream
+                log.warning("%s: fetch failed (%s); retrying", spec.durable, exc)
+                await asyncio.sleep(1.0)
+                continue
+            for index, raw in enumerate(batch):
+                try:
+                    await self._process(spec, handler, raw)
+                except asyncio.CancelledError:
+                    for rest in batch[index:]:
+                        with contextlib.suppress(Exception):
+                            await rest.nak()
+                    raise
+
+    async def _process(self, spec: ConsumerSpec, handler: Handler, raw: Msg) -> None:
         meta = raw.metadata
-        headers = dict(msg.headers or {})
+        headers = dict(raw.headers or {})
         seq = meta.sequence.stream if meta else None
         key = headers.get("Nats-Msg-Id") or f"{spec.stream.name}:{seq}"
         delivered = meta.num_delivered if meta else 1
         delivery = Delivery(
-            subject=raw.subject, message_key=key, headers=headers, data=msg.body,
+            subject=raw.subject, message_key=key, headers=headers, data=raw.data,
             deliveries=delivered, stream_seq=seq, received_at=utcnow(),
         )
         if delivered > self._max_deliver:
             await self._dead_letter(spec, delivery, f"gave up after {delivered - 1} failed deliveries")
-            await msg.ack()
+            await raw.ack()
             return
         try:
-            body = spec.decode(msg.body)
+            body = spec.decode(raw.data)
             async with self._uow_factory() as uow:
                 if not await uow.processed.claim(spec.durable, key):
                     self.stats.duplicates += 1
-                    await msg.ack()
+                    await raw.ack()
                     return
                 await handler(uow, body, delivery)
                 await uow.commit()
         except PoisonMessage as exc:
             await self._dead_letter(spec, delivery, str(exc))
-            await msg.ack()
+            await raw.ack()
             return
         except Exception as exc:  # transient or a bug: retry with a delay, then dead-letter
             self.stats.last_error = f"{type(exc).__name__}: {exc}"
             if delivered >= self._max_deliver:
                 log.exception("%s: message %s failed %d times; dead-lettered", spec.durable, key, delivered)
                 await self._dead_letter(spec, delivery, f"{type(exc).__name__}: {exc}")
-                await msg.ack()
+                await raw.ack()
             else:
                 delay = self._delays[min(delivered - 1, len(self._delays) - 1)]
                 log.warning("%s: message %s failed (%s); retry %d in %.0fs", spec.durable, key, exc, delivered, delay)
                 self.stats.retried += 1
-                await msg.nack(delay=delay)
+                await raw.nak(delay=delay)
             return
-        await msg.ack()
+        await raw.ack()
         self.stats.processed += 1
 
     async def _dead_letter(self, spec: ConsumerSpec, delivery: Delivery, error: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import DateTime, event
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -42,3 +44,27 @@ def create_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fa
 def is_sqlite(engine: AsyncEngine) -> bool:
     """Whether the engine talks to SQLite (dialect-specific inserts differ)."""
     return engine.dialect.name == "sqlite"
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware timestamp stored in UTC on every backend.
+
+    SQLite keeps no offset: without this, 09:00+07:00 and 02:00+00:00 would be stored as
+    different instants and compared as text.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

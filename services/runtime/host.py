@@ -61,6 +61,7 @@ class ServiceHost(Generic[U]):
         )
         self.relay.start(self.nc)
         await self.broker.start()
+        await self.consumers.start(self.nc)
         self.started = True
         log.info("%s started: database %s, NATS %s", self.name,
                  self.engine.url.render_as_string(hide_password=True), self.settings.nats_url)
@@ -68,6 +69,7 @@ class ServiceHost(Generic[U]):
     async def stop(self) -> None:
         """Stop consuming, flush nothing half-done (transactions roll back), close connections."""
         self.started = False
+        await self.consumers.stop()
         await self.broker.stop()
         await self.relay.stop()
         if self.nc is not None:
@@ -89,8 +91,10 @@ class ServiceHost(Generic[U]):
         except Exception as exc:
             checks["outbox_backlog"] = f"error: {exc}"
         checks["consumers"] = [spec.durable for spec in self.consumers.specs]
+        checks["consumers_running"] = self.consumers.running or not self.consumers.specs
         checks["dead_letters"] = len(await list_dead_letters(self.engine, self.tables, limit=1000))
-        checks["ok"] = self.started and checks["database"] == "ok" and checks["nats"] == "ok"
+        checks["ok"] = (self.started and checks["database"] == "ok" and checks["nats"] == "ok"
+                        and checks["consumers_running"])
         return checks
 
     def ops_router(self) -> APIRouter:
@@ -145,7 +149,7 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
     relay = OutboxRelay(engine, tables, batch=settings.relay_batch, poll_s=settings.relay_poll_s)
     uow = functools.partial(uow_class, engine, tables, relay.wake)
     broker = NatsBroker(settings.nats_url, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1)
-    group = ConsumerGroup(broker, uow, tables, engine, max_deliver=settings.max_deliver,
+    group = ConsumerGroup(uow, tables, engine, max_deliver=settings.max_deliver,
                           retry_delays_s=settings.retry_delays_s, ack_wait_s=settings.ack_wait_s,
                           fetch_batch=settings.fetch_batch)
     for spec, handler in consumers:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from services.runtime.database import UtcDateTime
+
 
 @dataclass(frozen=True)
 class MessagingTables:
@@ -24,8 +26,8 @@ def _outbox_columns() -> list[sa.Column]:
         sa.Column("subject", sa.String(200), nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("headers", sa.JSON, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True),
     ]
 
 
@@ -33,7 +35,7 @@ def _processed_columns() -> list[sa.Column]:
     return [
         sa.Column("consumer", sa.String(100), primary_key=True),
         sa.Column("message_key", sa.String(300), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", UtcDateTime(), nullable=False),
     ]
 
 
@@ -48,8 +50,8 @@ def _dead_letter_columns() -> list[sa.Column]:
         sa.Column("headers", sa.JSON, nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("error", sa.Text, nullable=False),
-        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", UtcDateTime(), nullable=False),
+        sa.Column("resolved_at", UtcDateTime(), nullable=True),
         sa.UniqueConstraint("consumer", "message_key", name="uq_dead_letters_consumer_key"),
     ]
 

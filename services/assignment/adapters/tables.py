@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from services.runtime.database import UtcDateTime
 from services.runtime.messaging_tables import messaging_tables
 
 metadata = sa.MetaData()
@@ -33,9 +34,9 @@ cases = sa.Table(
     sa.Column("field", sa.String(32), nullable=False),
     sa.Column("branch_code", sa.String(32), nullable=True),
     sa.Column("urgent", sa.Boolean, nullable=False),
-    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
     sa.Column("officer_id", sa.String(32), nullable=True, index=True),
-    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
     sa.Column("rule", sa.String(64), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("candidates", sa.JSON, nullable=False),

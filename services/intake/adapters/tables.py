@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from services.runtime.database import UtcDateTime
 from services.runtime.messaging_tables import messaging_tables
 
 metadata = sa.MetaData()
@@ -37,9 +38,9 @@ notices = sa.Table(
     sa.Column("agency_kind", sa.String(32), nullable=False),
     sa.Column("agency_name", sa.String(255), nullable=False),
     sa.Column("agency_known", sa.Boolean, nullable=False),
-    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("request_received_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", UtcDateTime(), nullable=False),
+    sa.Column("request_received_at", UtcDateTime(), nullable=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("late", sa.Boolean, nullable=False),
     sa.Column("wants_legal_aid", sa.Boolean, nullable=False),
     sa.Column("full_name", sa.String(200), nullable=False),
@@ -56,7 +57,7 @@ rejected_notices = sa.Table(
     sa.Column("message_key", sa.String(300), nullable=False, unique=True),
     sa.Column("agency_code", sa.String(64), nullable=True),
     sa.Column("notice_id", sa.String(64), nullable=True),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("errors", sa.JSON, nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
@@ -72,7 +73,7 @@ cases = sa.Table(
     sa.Column("case_id", sa.String(36), primary_key=True),
     sa.Column("register_no", sa.String(32), nullable=False, unique=True),
     sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
     sa.Column("notice_agency_code", sa.String(64), nullable=True),
     sa.Column("notice_id", sa.String(64), nullable=True),
     sa.Column("full_name", sa.String(200), nullable=False),
@@ -88,7 +89,7 @@ cases = sa.Table(
     sa.Column("status", sa.String(32), nullable=False),
     # read model of assignment's decisions, learnt from its events
     sa.Column("officer_id", sa.String(32), nullable=True),
-    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("assigned_at", UtcDateTime(), nullable=True),
     sa.Column("assignment_reason", sa.Text, nullable=True),
     sa.Index("ix_cases_opened_at", "opened_at"),
 )

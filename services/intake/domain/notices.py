@@ -30,9 +30,10 @@ class Rejection:
 def read_notice(data: bytes, now: datetime) -> ReferralNotice | Rejection:
     """Parse and validate a raw inbound notice; never raises on bad input."""
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Rejection(None, None, [FieldError(field="$", message=f"not valid UTF-8 JSON: {exc}")])
+        # Decode explicitly: json.loads(bytes) would also accept UTF-16/32; the contract is UTF-8.
+        document = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, huge numbers, deep nesting
+        return Rejection(None, None, [FieldError(field="$", message=f"not valid UTF-8 JSON: {str(exc)[:200]}")])
     if not isinstance(document, dict):
         return Rejection(None, None, [FieldError(field="$", message="must be a JSON object")])
     agency = document.get("agency")

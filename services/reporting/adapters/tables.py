@@ -2,12 +2,13 @@
 
 import sqlalchemy as sa
 
+from services.runtime.database import UtcDateTime
 from services.runtime.messaging_tables import messaging_tables
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
 
-TS = sa.DateTime(timezone=True)
+TS = UtcDateTime()
 
 rm_notices = sa.Table(
     "rm_notices", metadata,

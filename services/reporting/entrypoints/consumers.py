@@ -3,7 +3,7 @@
 from services.reporting.service_layer import handlers
 from services.runtime.consumers import ConsumerSpec, dispatching, events_decoder
 from shared import subjects
-from shared.external import Report
+from shared.external import Report, ReportRequest
 
 
 def _spec(durable: str, subject: str, stream, registry: dict, description: str) -> ConsumerSpec:
@@ -25,3 +25,8 @@ CONSUMERS = [
 ]
 
 PUBLISHES = [(subject, Report) for subject in subjects.REPORT_SUBJECTS.values()]
+
+#: Core request-reply subscriptions (no stream), for the AsyncAPI document.
+REQUESTS = [(subjects.REPORTS_REQUEST, ReportRequest,
+             "Ad hoc report request; the reply is the Report (also published on tgpl.reports.adhoc), "
+             "or a ReportError naming the invalid fields.")]

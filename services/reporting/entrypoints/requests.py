@@ -21,9 +21,7 @@ QUEUE_GROUP = "tgpl-reporting"
 def subscribe_requests(broker: NatsBroker, uow: Callable[[], ReportingUnitOfWork], tz: ZoneInfo) -> None:
     """Answer every report request with the report, or with the reasons the request is invalid."""
 
-    @broker.subscriber(REPORTS_REQUEST, queue=QUEUE_GROUP, title="reporting-requests",
-                       description="Ad hoc report request; the reply is the report (also published on "
-                                   "tgpl.reports.adhoc) or a ReportError.")
+    @broker.subscriber(REPORTS_REQUEST, queue=QUEUE_GROUP, include_in_schema=False)
     async def on_request(msg: NatsMessage) -> dict:
         try:
             request = ReportRequest.model_validate_json(msg.body)
