@@ -106,11 +106,14 @@ async def wait_for_jetstream(url: str, timeout_s: float = 15.0) -> None:
     """Wait until the server at url answers JetStream API requests."""
     import nats
 
+    async def quiet(_exc: Exception) -> None:  # the loop below reports what matters
+        return None
+
     deadline = asyncio.get_running_loop().time() + timeout_s
     last: Exception | None = None
     while asyncio.get_running_loop().time() < deadline:
         try:
-            nc = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0)
+            nc = await nats.connect(url, connect_timeout=1, allow_reconnect=False, error_cb=quiet)
             try:
                 await nc.jetstream().account_info()
                 return

@@ -73,7 +73,9 @@ class ServiceHost(Generic[U]):
         await self.broker.stop()
         await self.relay.stop()
         if self.nc is not None:
-            await self.nc.drain()
+            # close, not drain: the relay and the consumers are stopped already, and draining a
+            # connection with pull subscriptions waits for its full drain timeout.
+            await self.nc.close()
         await self.engine.dispose()
 
     async def health(self) -> dict:

@@ -1,0 +1,99 @@
+"""The whole system as `tgpl up` runs it: nats-server and four services as real OS processes."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from deploy.local.nats_server import free_port
+from shared import subjects
+from tests import harness
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def system(tmp_path):
+    ports = {name: free_port() for name in ("nats", "ui", "assignment", "evaluation", "reporting")}
+    env = {**os.environ, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_NATS_PORT": str(ports["nats"]),
+           "TGPL_UI_PORT": str(ports["ui"]), "TGPL_ASSIGNMENT_HTTP_PORT": str(ports["assignment"]),
+           "TGPL_EVALUATION_HTTP_PORT": str(ports["evaluation"]), "TGPL_REPORTING_HTTP_PORT": str(ports["reporting"]),
+           "NO_COLOR": "1"}
+    env.pop("TGPL_NATS_URL", None)
+    log = open(tmp_path / "up.log", "w+b")
+    process = subprocess.Popen([sys.executable, "-m", "deploy.cli", "up", "--demo", "--demo-notices", "0"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process, ports, tmp_path / "up.log"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+async def _healthy(port: int) -> bool:
+    try:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"http://127.0.0.1:{port}/healthz", timeout=1)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def test_a_notice_is_received_opened_and_assigned_in_the_report(system):
+    process, ports, log = system
+    for service in ("ui", "assignment", "evaluation", "reporting"):
+        await harness.eventually(lambda: _healthy(ports[service]), timeout=90)
+    assert "tgpl is running." in log.read_text()
+    nats_url = f"nats://127.0.0.1:{ports['nats']}"
+
+    import nats
+
+    nc = await nats.connect(nats_url)
+    notice = harness.make_notice(person__commune_code="21910")  # Phường An Nhơn: branch CN-AN
+    await harness.publish(nc.jetstream(), subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
+    await nc.close()
+
+    period = notice["sent_at"][:10]
+
+    async def assigned_in_report():
+        report = await harness.request_report(nats_url, period, period)
+        totals = report["totals"]
+        return report if (totals["notices_received"], totals["cases_opened"], totals["cases_assigned"]) == (1, 1, 1) else None
+
+    report = await harness.eventually(assigned_in_report, timeout=30)
+    officer = next(o for o in report["officers"] if o["cases_assigned"] == 1)
+    async with httpx.AsyncClient() as client:
+        page = (await client.get(f"http://127.0.0.1:{ports['ui']}/cases")).text
+        roster = (await client.get(f"http://127.0.0.1:{ports['assignment']}/api/officers")).json()
+    chosen = next(o for o in roster if o["officer_id"] == officer["officer_id"])
+    assert chosen["branch_code"] == "CN-AN"
+    assert chosen["full_name"] in page and notice["person"]["full_name"] in page
+
+    process.send_signal(signal.SIGINT)
+    for _ in range(300):
+        if process.poll() is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert process.returncode == 0, log.read_text()[-3000:]
+    assert "stopped" in log.read_text().splitlines()[-1]
+
+
+def test_a_taken_port_names_the_variable_to_change(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "TGPL_DATA_DIR": str(tmp_path), "TGPL_NATS_PORT": str(port), "NO_COLOR": "1"}
+        env.pop("TGPL_NATS_URL", None)
+        result = subprocess.run([sys.executable, "-m", "deploy.cli", "up"], env=env, capture_output=True,
+                                text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"Port {port} (NATS) is already in use" in result.stdout
+    assert "TGPL_NATS_PORT=" in result.stdout and f"TGPL_NATS_URL=nats://127.0.0.1:{port}" in result.stdout
