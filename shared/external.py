@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from pydantic_core import PydanticCustomError
+
 from shared.vocabulary import AgencyKind, BeneficiaryGroup, CaseField, Gender, ProceduralStatus
 
 #: How far in the future `sent_at` may lie (clock skew of the sending system).
@@ -63,7 +65,8 @@ class Person(_Inbound):
         # NFC: some input methods send decomposed diacritics, whose combining marks are no letters.
         collapsed = " ".join(unicodedata.normalize("NFC", value).translate(_APOSTROPHES).split())
         if not _NAME_CHARS.match(collapsed):
-            raise ValueError("must contain only letters (diacritics allowed), spaces, hyphens or apostrophes")
+            raise PydanticCustomError(
+                "name_letters", "must contain only letters (diacritics allowed), spaces, hyphens or apostrophes")
         return collapsed
 
 
@@ -98,13 +101,14 @@ class ReferralNotice(_Inbound):
     def _not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
         now = (info.context or {}).get("now") or datetime.now(timezone.utc)
         if value - now > SENT_AT_MAX_FUTURE:
-            raise ValueError("must not be more than 10 minutes in the future")
+            raise PydanticCustomError("sent_at_in_future", "must not be more than 10 minutes in the future")
         return value
 
     @model_validator(mode="after")
     def _request_time_when_aid_wanted(self) -> ReferralNotice:
         if self.wants_legal_aid and self.request_received_at is None:
-            raise ValueError("request_received_at is required when wants_legal_aid is true")
+            raise PydanticCustomError("request_time_required",
+                                      "request_received_at is required when wants_legal_aid is true")
         return self
 
     @property
@@ -118,6 +122,7 @@ class FieldError(BaseModel):
 
     field: str = Field(description="Dotted path of the offending field, or `$` for the whole message.")
     message: str
+    code: str | None = Field(default=None, description="Machine-readable kind of error, e.g. `missing` (added field).")
 
 
 class NoticeRejection(BaseModel):
@@ -143,7 +148,7 @@ class ReportRequest(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> ReportRequest:
         if self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
+            raise PydanticCustomError("period_order", "period_end must not be before period_start")
         return self
 
 

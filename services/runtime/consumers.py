@@ -278,3 +278,10 @@ async def list_dead_letters(engine, tables: MessagingTables, limit: int = 100) -
         }
         for r in rows
     ]
+
+
+async def count_dead_letters(engine, tables: MessagingTables) -> int:
+    """How many messages wait in the dead-letter store."""
+    t = tables.dead_letters
+    async with engine.connect() as conn:
+        return (await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.resolved_at.is_(None)))).scalar_one()

@@ -20,7 +20,7 @@ from nats.aio.client import Client as NatsClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime.consumers import ConsumerGroup, ConsumerSpec, Handler, list_dead_letters
+from services.runtime.consumers import ConsumerGroup, ConsumerSpec, Handler, count_dead_letters, list_dead_letters
 from services.runtime.database import create_engine
 from services.runtime.messaging_tables import MessagingTables
 from services.runtime.migrate import upgrade_to_head
@@ -94,7 +94,7 @@ class ServiceHost(Generic[U]):
             checks["outbox_backlog"] = f"error: {exc}"
         checks["consumers"] = [spec.durable for spec in self.consumers.specs]
         checks["consumers_running"] = self.consumers.running or not self.consumers.specs
-        checks["dead_letters"] = len(await list_dead_letters(self.engine, self.tables, limit=1000))
+        checks["dead_letters"] = await count_dead_letters(self.engine, self.tables)
         checks["ok"] = (self.started and checks["database"] == "ok" and checks["nats"] == "ok"
                         and checks["consumers_running"])
         return checks

@@ -3,7 +3,6 @@ the outbox rows. Only the unit of work commits."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Self
@@ -111,7 +110,3 @@ class UnitOfWork:
             await self.conn.close()
             self._conn = None
 
-
-def dumps(value: Any) -> str:
-    """Compact JSON for stored documents."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

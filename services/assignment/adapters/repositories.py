@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assignment.adapters import tables as t
 from services.assignment.domain.roster import Officer
@@ -46,6 +46,9 @@ class RosterRepository:
             sa.select(t.branches.c.code).where(t.branches.c.is_head_office.is_(True)).order_by(t.branches.c.code)
         )).scalars().first()
 
+    async def branch_names(self) -> dict[str, str]:
+        return dict((await self._conn.execute(sa.select(t.branches.c.code, t.branches.c.name))).all())
+
     async def save_branch(self, code: str, name: str, is_head_office: bool) -> None:
         updated = await self._conn.execute(sa.update(t.branches).where(t.branches.c.code == code)
                                            .values(name=name, is_head_office=is_head_office))
@@ -74,3 +77,22 @@ class AssignmentRepository:
         await self._conn.execute(sa.insert(t.cases).values(
             case_id=case_id, field=field, branch_code=branch_code, urgent=urgent, opened_at=opened_at,
             officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates))
+
+
+async def roster_with_loads(engine: AsyncEngine) -> list[dict]:
+    """The roster with each officer's number of assigned cases."""
+    load = (sa.select(t.cases.c.officer_id, sa.func.count().label("cases_assigned"))
+            .group_by(t.cases.c.officer_id).subquery())
+    async with engine.connect() as conn:
+        rows = (await conn.execute(
+            sa.select(t.officers, sa.func.coalesce(load.c.cases_assigned, 0).label("cases_assigned"))
+            .select_from(t.officers.outerjoin(load, load.c.officer_id == t.officers.c.officer_id))
+            .order_by(t.officers.c.branch_code, t.officers.c.officer_id))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def decision_of(engine: AsyncEngine, case_id: str) -> dict | None:
+    """The stored assignment decision of a case."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(t.cases).where(t.cases.c.case_id == case_id))).mappings().one_or_none()
+    return dict(row) if row else None

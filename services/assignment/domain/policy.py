@@ -45,17 +45,23 @@ class Decision:
 
 
 def decide(case: CaseToAssign, officers: list[Officer], loads: dict[str, int], *, head_office: str | None,
-           quota: QuotaPolicy, on: date) -> Decision:
+           quota: QuotaPolicy, on: date, branch_names: dict[str, str] | None = None) -> Decision:
     """Choose the officer for a case, or explain why nobody can take it."""
+    names = branch_names or {}
     localities = [b for b in (case.branch_code, head_office) if b]
     localities = list(dict.fromkeys(localities))
     last: Decision | None = None
     for locality in localities:
-        decision = _decide_in(case, officers, loads, locality, quota, on)
+        decision = _decide_in(case, officers, loads, locality, names.get(locality, locality), quota, on)
         if decision.officer is not None:
             if locality != case.branch_code:
-                reason = (f"Không có trợ giúp viên phù hợp tại chi nhánh {case.branch_code or '(chưa xác định)'}; "
-                          f"chuyển về {locality}. " + decision.reason)
+                target = names.get(locality, locality)
+                if case.branch_code:
+                    why = (f"Không có trợ giúp viên phù hợp tại {names.get(case.branch_code, case.branch_code)}; "
+                           f"chuyển về {target}. ")
+                else:
+                    why = f"Chưa xác định được chi nhánh theo địa bàn; giao về {target}. "
+                reason = why + decision.reason
                 return Decision(decision.officer, decision.candidates, locality, reason)
             return decision
         last = decision
@@ -65,7 +71,7 @@ def decide(case: CaseToAssign, officers: list[Officer], loads: dict[str, int], *
 
 
 def _decide_in(case: CaseToAssign, officers: list[Officer], loads: dict[str, int], locality: str,
-               quota: QuotaPolicy, on: date) -> Decision:
+               place: str, quota: QuotaPolicy, on: date) -> Decision:
     candidates: list[Candidate] = []
     scored: list[tuple[float, int, date, str, Officer]] = []
     for officer in sorted(officers, key=lambda o: o.officer_id):
@@ -86,9 +92,9 @@ def _decide_in(case: CaseToAssign, officers: list[Officer], loads: dict[str, int
         scored.append((score, load, officer.appointed_on, officer.officer_id, officer))
     if not scored:
         return Decision(None, candidates, locality,
-                        f"Không có trợ giúp viên đang làm việc tại {locality} nhận lĩnh vực này.")
+                        f"Không có trợ giúp viên đang làm việc tại {place} nhận lĩnh vực này.")
     score, load, _, _, chosen = min(scored, key=lambda s: s[:4])
     target = quota.yearly_target(chosen.appointed_on, chosen.leader_role, on)
     reason = (f"{chosen.full_name} có mức tải thấp nhất so với chỉ tiêu năm trong {len(scored)} người đủ điều kiện "
-              f"tại {locality}: {load} vụ việc / chỉ tiêu {target} (tỷ lệ {score:.2f}).")
+              f"tại {place}: {load} vụ việc / chỉ tiêu {target} (tỷ lệ {score:.2f}).")
     return Decision(chosen, candidates, locality, reason)

@@ -31,6 +31,7 @@ async def assign_case(uow: AssignmentUnitOfWork, event: ev.CaseOpened, delivery:
         head_office=await uow.roster.head_office(),
         quota=QUOTA_2022,
         on=local_day.date(),
+        branch_names=await uow.roster.branch_names(),
     )
     decided_at = utcnow()
     candidates = [ev.CandidateScore(**asdict(c)) for c in decision.candidates]

@@ -33,9 +33,10 @@ def read_notice(data: bytes, now: datetime) -> ReferralNotice | Rejection:
         # Decode explicitly: json.loads(bytes) would also accept UTF-16/32; the contract is UTF-8.
         document = json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, huge numbers, deep nesting
-        return Rejection(None, None, [FieldError(field="$", message=f"not valid UTF-8 JSON: {str(exc)[:200]}")])
+        return Rejection(None, None, [FieldError(field="$", message=f"not valid UTF-8 JSON: {str(exc)[:200]}",
+                                                 code="json_invalid")])
     if not isinstance(document, dict):
-        return Rejection(None, None, [FieldError(field="$", message="must be a JSON object")])
+        return Rejection(None, None, [FieldError(field="$", message="must be a JSON object", code="not_an_object")])
     agency = document.get("agency")
     agency_code = agency.get("code") if isinstance(agency, dict) else None
     notice_id = document.get("notice_id")
@@ -54,7 +55,7 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     errors = []
     for err in exc.errors(include_url=False):
         path = ".".join(str(part) for part in err["loc"]) or "$"
-        errors.append(FieldError(field=path, message=err["msg"]))
+        errors.append(FieldError(field=path, message=err["msg"], code=err["type"]))
     return errors
 
 

@@ -28,3 +28,35 @@ SERVICE_LABELS = {
     "evaluation": "Đánh giá chất lượng",
     "reporting": "Báo cáo",
 }
+
+#: What staff read for each kind of contract error (the English message stays for integrators).
+ERROR_LABELS = {
+    "missing": "Thiếu thông tin bắt buộc",
+    "json_invalid": "Nội dung không phải JSON UTF-8 hợp lệ",
+    "not_an_object": "Thông báo phải là một đối tượng JSON",
+    "string_pattern_mismatch": "Sai định dạng",
+    "enum": "Giá trị không thuộc danh mục cho phép",
+    "literal_error": "Giá trị không được chấp nhận",
+    "string_too_short": "Không được để trống",
+    "string_too_long": "Quá dài",
+    "string_type": "Phải là chuỗi ký tự",
+    "bool_type": "Phải là true hoặc false",
+    "int_type": "Phải là số nguyên",
+    "greater_than_equal": "Giá trị quá nhỏ",
+    "list_type": "Phải là một danh sách",
+    "model_type": "Phải là một đối tượng",
+    "dict_type": "Phải là một đối tượng",
+    "date_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+    "date_from_datetime_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+    "datetime_parsing": "Thời điểm không hợp lệ (ISO 8601, có múi giờ)",
+    "datetime_from_date_parsing": "Thời điểm không hợp lệ (ISO 8601, có múi giờ)",
+    "timezone_aware": "Thời điểm phải có múi giờ (ví dụ +07:00)",
+    "name_letters": "Họ tên chỉ gồm chữ cái (có dấu), khoảng trắng, dấu gạch nối hoặc dấu nháy",
+    "sent_at_in_future": "Thời điểm gửi ở tương lai (quá 10 phút)",
+    "request_time_required": "Thiếu thời điểm người bị buộc tội yêu cầu trợ giúp (request_received_at)",
+}
+
+
+def error_label(error: dict) -> str:
+    """The Vietnamese description of a contract error, or its English message when unmapped."""
+    return ERROR_LABELS.get(error.get("code") or "", error.get("message", ""))

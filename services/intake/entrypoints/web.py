@@ -58,7 +58,8 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         for row in rows:
             row["received_local"] = local(row["received_at"])
             row["payload_preview"] = row["payload"].decode("utf-8", errors="replace")[:600]
-        return TEMPLATES.TemplateResponse(request, "rejected.html", {"rejected": rows})
+        return TEMPLATES.TemplateResponse(request, "rejected.html", {
+            "rejected": rows, "error_label": labels.error_label, "error_labels": labels.ERROR_LABELS})
 
     @ui.get("/dead-letters", response_class=HTMLResponse)
     async def dead_letters_page(request: Request):

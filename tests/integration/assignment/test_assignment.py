@@ -103,7 +103,7 @@ async def test_no_eligible_officer_is_reported_not_hidden(jetstream, nats_url, d
     assert failed[0]["candidates"] == [{"officer_id": "TGV-1", "eligible": False,
                                         "excluded_by": "does_not_handle_field", "load": None, "target": None,
                                         "score": None}]
-    assert "HQ" in failed[0]["reason"]
+    assert "Trụ sở" in failed[0]["reason"]  # staff read the branch name, not its code
     assert await harness.events_of(jetstream, "TGPL_ASSIGNMENT", "assignment.case_assigned") == []
 
 

@@ -123,7 +123,7 @@ def test_a_branch_without_an_eligible_officer_falls_back_to_the_head_office():
     decision = decide(CRIMINAL_IN_A, officers, {}, head_office="HQ", quota=QUOTA_2022, on=ON)
     assert decision.officer.officer_id == "o-3"
     assert decision.locality == "HQ"
-    assert decision.reason.startswith("Không có trợ giúp viên phù hợp tại chi nhánh CN-A; chuyển về HQ. ")
+    assert decision.reason.startswith("Không có trợ giúp viên phù hợp tại CN-A; chuyển về HQ. ")
     assert "Ba có mức tải thấp nhất" in decision.reason
     by_id = {c.officer_id: c for c in decision.candidates}
     assert by_id["o-1"].excluded_by == EXCLUDED_LOCALITY  # judged against the head office now
@@ -146,7 +146,7 @@ def test_a_case_without_a_branch_goes_to_the_head_office_and_says_so():
     decision = decide(case, officers, {}, head_office="HQ", quota=QUOTA_2022, on=ON)
     assert decision.officer.officer_id == "o-1"
     assert decision.locality == "HQ"
-    assert decision.reason.startswith("Không có trợ giúp viên phù hợp tại chi nhánh (chưa xác định); chuyển về HQ.")
+    assert decision.reason.startswith("Chưa xác định được chi nhánh theo địa bàn; giao về HQ.")
 
 
 def test_nobody_eligible_anywhere_is_explained():
@@ -205,3 +205,11 @@ def test_a_branch_that_is_the_head_office_is_considered_once():
     assert decision.officer is None
     assert [c.officer_id for c in decision.candidates] == ["o-1"]
     assert decision.reason == "Không có trợ giúp viên đang làm việc tại HQ nhận lĩnh vực này."
+
+
+def test_reasons_name_branches_as_staff_know_them():
+    officers = [Officer("o-3", "Ba", "HQ", ("criminal",), SENIOR)]
+    names = {"CN-A": "Chi nhánh số 1", "HQ": "Trụ sở Trung tâm"}
+    decision = decide(CRIMINAL_IN_A, officers, {}, head_office="HQ", quota=QUOTA_2022, on=ON, branch_names=names)
+    assert decision.reason.startswith("Không có trợ giúp viên phù hợp tại Chi nhánh số 1; chuyển về Trụ sở Trung tâm. ")
+    assert "đủ điều kiện tại Trụ sở Trung tâm" in decision.reason

@@ -331,7 +331,8 @@ def test_notice_rejection_has_the_contract_shape():
         "agency_code": "CA-GL-QN",
         "notice_id": "CAQN-2026-000123",
         "received_at": "2026-11-26T09:30:00+07:00",
-        "errors": [{"field": "person.national_id", "message": "12 digits"}],
+        # `code` is an added field (EXTERNAL.md allows additions, never renames or removals)
+        "errors": [{"field": "person.national_id", "message": "12 digits", "code": None}],
     }
 
 
