@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nats
 
+from services.intake.domain.notices import deadline_hours
 from shared.subjects import INBOUND_REFERRAL
 from shared.vocabulary import AgencyKind, BeneficiaryGroup as G, CaseField as F, Gender, ProceduralStatus as S
 
@@ -116,8 +117,8 @@ def load_reference(data_dir: Path | None = None) -> tuple[list[dict], list[str]]
 
 
 def deadline_of(status: str) -> timedelta:
-    """The legal deadline from request to notice: 12 h for arrested or held in custody, else 24 h."""
-    return timedelta(hours=12 if status in (S.ARRESTED, S.HELD_IN_CUSTODY) else 24)
+    """The legal deadline from request to notice (intake's rule: 12 h detained, else 24 h)."""
+    return timedelta(hours=deadline_hours(S(status)))
 
 
 def is_late(notice: dict) -> bool:

@@ -62,6 +62,13 @@ class ConsumerSpec(Generic[M]):
     description: str
     decode: Callable[[bytes], M]
 
+    @classmethod
+    def for_events(cls, durable: str, stream: StreamSpec, registry: Mapping[type[Event], Any],
+                   description: str, subject: str | None = None) -> ConsumerSpec:
+        """A consumer of the event types a handler registry knows, on one stream."""
+        return cls(durable=durable, subject=subject or stream.subjects[0], stream=stream,
+                   payload=tuple(registry), description=description, decode=events_decoder(registry))
+
 
 def events_decoder(accepted: Iterable[type[Event]]) -> Callable[[bytes], Event | None]:
     """Decode an internal event by its `type`; other types on the stream decode to None (ignored).

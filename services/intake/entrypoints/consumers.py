@@ -1,7 +1,7 @@
 """Intake's durable consumers: what it reads, and which handler each message goes to."""
 
 from services.intake.service_layer import handlers
-from services.runtime.consumers import ConsumerSpec, dispatching, events_decoder, raw_bytes
+from services.runtime.consumers import ConsumerSpec, dispatching, raw_bytes
 from shared import events as ev
 from shared import subjects
 from shared.external import NoticeRejection, ReferralNotice
@@ -16,14 +16,9 @@ REFERRALS = ConsumerSpec(
     decode=raw_bytes,
 )
 
-ASSIGNMENT_EVENTS = ConsumerSpec(
-    durable="intake-assignment-events-v1",
-    subject=subjects.ASSIGNMENT_EVENTS,
-    stream=subjects.ASSIGNMENT_STREAM,
-    payload=tuple(handlers.EVENT_HANDLERS),
-    description="Assignment decisions and roster changes, kept in intake's read model for the case register.",
-    decode=events_decoder(handlers.EVENT_HANDLERS),
-)
+ASSIGNMENT_EVENTS = ConsumerSpec.for_events(
+    "intake-assignment-events-v1", subjects.ASSIGNMENT_STREAM, handlers.EVENT_HANDLERS,
+    "Assignment decisions and roster changes, kept in intake's read model for the case register.")
 
 CONSUMERS = [
     (REFERRALS, handlers.receive_referral),

@@ -1,22 +1,17 @@
 """Reporting's durable consumers: every event stream feeds the read models."""
 
 from services.reporting.service_layer import handlers
-from services.runtime.consumers import ConsumerSpec, dispatching, events_decoder
+from services.runtime.consumers import ConsumerSpec, dispatching
 from shared import subjects
 from shared.external import Report, ReportRequest
 
 
-def _spec(durable: str, subject: str, stream, registry: dict, description: str) -> ConsumerSpec:
-    return ConsumerSpec(durable=durable, subject=subject, stream=stream, payload=tuple(registry),
-                        description=description, decode=events_decoder(registry))
-
-
-INTAKE_EVENTS = _spec("reporting-intake-events-v1", subjects.INTAKE_EVENTS, subjects.INTAKE_STREAM,
-                      handlers.INTAKE_HANDLERS, "Notices, rejections, cases opened, refusals and closures.")
-ASSIGNMENT_EVENTS = _spec("reporting-assignment-events-v1", subjects.ASSIGNMENT_EVENTS, subjects.ASSIGNMENT_STREAM,
-                          handlers.ASSIGNMENT_HANDLERS, "Assignments and the roster with quota targets.")
-EVALUATION_EVENTS = _spec("reporting-evaluation-events-v1", subjects.EVALUATION_EVENTS, subjects.EVALUATION_STREAM,
-                          handlers.EVALUATION_HANDLERS, "Evaluated cases.")
+INTAKE_EVENTS = ConsumerSpec.for_events("reporting-intake-events-v1", subjects.INTAKE_STREAM, handlers.INTAKE_HANDLERS,
+                                        "Notices, rejections, cases opened, refusals and closures.")
+ASSIGNMENT_EVENTS = ConsumerSpec.for_events("reporting-assignment-events-v1", subjects.ASSIGNMENT_STREAM,
+                                            handlers.ASSIGNMENT_HANDLERS, "Assignments and the roster with quota targets.")
+EVALUATION_EVENTS = ConsumerSpec.for_events("reporting-evaluation-events-v1", subjects.EVALUATION_STREAM,
+                                            handlers.EVALUATION_HANDLERS, "Evaluated cases.")
 
 CONSUMERS = [
     (INTAKE_EVENTS, dispatching(handlers.INTAKE_HANDLERS)),
