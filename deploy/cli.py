@@ -8,16 +8,19 @@ import json
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-
-DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
-
+from zoneinfo import ZoneInfo
 
 def _nats_url() -> str:
     if url := os.environ.get("TGPL_NATS_URL"):
         return url
     return f"nats://127.0.0.1:{os.environ.get('TGPL_NATS_PORT', '4222')}"
+
+
+def _local_today() -> date:
+    """Today in the center's time zone (report periods are local dates)."""
+    return datetime.now(ZoneInfo(os.environ.get("TGPL_TIMEZONE", "Asia/Ho_Chi_Minh"))).date()
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -122,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=cmd_simulate)
 
     report = sub.add_parser("report", help="ask for an ad hoc report (EXTERNAL.md §2) and print it")
-    report.add_argument("--start", default=date.today().replace(day=1).isoformat())
-    report.add_argument("--end", default=date.today().isoformat())
+    today = _local_today()
+    report.add_argument("--start", default=today.replace(day=1).isoformat(), help="default: first of this month")
+    report.add_argument("--end", default=today.isoformat(), help="default: today (local time)")
     report.add_argument("--timeout", type=float, default=10.0)
     report.add_argument("--nats-url", default=_nats_url())
     report.set_defaults(func=cmd_report)
