@@ -165,3 +165,36 @@ DELETE = _DELETE
 def msg_id_of(notice: dict) -> str:
     """The Nats-Msg-Id a sender sets for a notice."""
     return f"{notice['agency']['code']}:{notice['notice_id']}:{notice.get('revision', 1)}"
+
+
+async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    """Log a client in through the login form, as a browser does (login CSRF cookie included)."""
+    import re
+
+    form = await client.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
+    return await client.post("/login", data={"username": username, "password": password, "login_csrf": token,
+                                             "next": "/cases"})
+
+
+async def staff_client(app, accounts, roles=("clerk", "leader", "administrator")) -> httpx.AsyncClient:
+    """An HTTP client logged in as a fresh staff user with the given roles."""
+    import uuid
+
+    username = f"test-{uuid.uuid4().hex[:8]}"
+    await accounts.save_user(username, "Cán bộ thử nghiệm", list(roles), password="correct horse battery")
+    client = http_client(app)
+    response = await log_in(client, username, "correct horse battery")
+    assert response.status_code == 303, response.text
+    return client
+
+
+def reference_dir_without_staff(tmp: Path) -> Path:
+    """The demo reference data minus its staff accounts (each argon2 hash costs time in every test)."""
+    import shutil
+
+    target = tmp / "reference"
+    target.mkdir(exist_ok=True)
+    for name in ("center.json", "agencies.json", "officers.json"):
+        shutil.copy(DEMO_DATA / name, target / name)
+    return target

@@ -8,7 +8,7 @@ from pathlib import Path
 from services.intake.adapters import tables
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.consumers import CONSUMERS
-from services.intake.entrypoints.web import build_web
+from services.intake.entrypoints.web import build_accounts, build_web
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.runtime import reference_files
 from services.runtime.host import ServiceHost, assemble
@@ -38,8 +38,13 @@ def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWor
             await work.reference.upsert(tables.agencies, [
                 {"code": a["code"], "kind": a["kind"], "name": a["name"]} for a in agencies], key="code")
             await work.commit()
-        log.info("intake: reference data loaded from %s (%d branches, %d agencies)",
-                 settings.reference_dir, len(branches), len(agencies))
+        users = reference_files.read_users(settings.reference_dir) or []
+        accounts = build_accounts(host.engine, settings)
+        for user in users:
+            await accounts.save_user(user["username"], user["full_name"], user["roles"], password=user["password"],
+                                     officer_id=user.get("officer_id"), keep_password=True)
+        log.info("intake: reference data loaded from %s (%d branches, %d agencies, %d staff accounts)",
+                 settings.reference_dir, len(branches), len(agencies), len(users))
 
     host.on_start.append(load_reference)
     return host

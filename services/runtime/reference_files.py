@@ -30,3 +30,8 @@ def read_agencies(directory: Path) -> list[dict] | None:
 def read_officers(directory: Path) -> list[dict] | None:
     """The roster of officers and contract lawyers; None when the file is absent."""
     return _read(directory, "officers.json", "officers")
+
+
+def read_users(directory: Path) -> list[dict] | None:
+    """Staff accounts to create (demo data); None when the file is absent."""
+    return _read(directory, "users.json", "users")

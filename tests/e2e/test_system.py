@@ -67,8 +67,9 @@ async def test_a_notice_is_received_opened_and_assigned_in_the_report(system):
 
     report = await harness.eventually(assigned_in_report, timeout=30)
     officer = next(o for o in report["officers"] if o["cases_assigned"] == 1)
-    async with httpx.AsyncClient() as client:
-        page = (await client.get(f"http://127.0.0.1:{ports['ui']}/cases")).text
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['ui']}") as client:
+        assert (await harness.log_in(client, "tiepnhan", "tiepnhan-demo")).status_code == 303
+        page = (await client.get("/cases")).text
         roster = (await client.get(f"http://127.0.0.1:{ports['assignment']}/api/officers")).json()
     chosen = next(o for o in roster if o["officer_id"] == officer["officer_id"])
     assert chosen["branch_code"] == "CN-AN"

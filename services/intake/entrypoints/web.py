@@ -4,26 +4,42 @@ their own HTTP APIs, never their databases."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters import register_queries
+from services.intake.adapters.accounts import Accounts, Session
 from services.intake.config import IntakeSettings
-from services.intake.entrypoints import labels
+from services.intake.domain.staff import Permission
+from services.intake.entrypoints import auth, labels
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+def _page_context(request: Request) -> dict:
+    session = getattr(request.state, "session", None)
+    return {"user": session.user if session else None, "csrf_token": session.csrf_token if session else ""}
+
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"), context_processors=[_page_context])
+
+
+def build_accounts(engine: AsyncEngine, settings: IntakeSettings) -> Accounts:
+    """Staff accounts with the configured session lifetimes."""
+    return Accounts(engine, idle_timeout=timedelta(minutes=settings.session_idle_minutes),
+                    max_age=timedelta(hours=settings.session_max_hours))
 
 
 def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
-    """The FastAPI app of intake: UI pages and JSON API."""
+    """The FastAPI app of intake: UI pages and JSON API, every route behind a role check."""
     app = FastAPI(title="tgpl intake", description="Tiếp nhận yêu cầu trợ giúp pháp lý: giao diện cán bộ và API.")
+    accounts = build_accounts(engine, settings)
+    auth.install(app, TEMPLATES, accounts, secure_cookies=settings.secure_cookies)
     tz = ZoneInfo(settings.timezone)
     ui = APIRouter(include_in_schema=False)
     api = APIRouter(prefix="/api", tags=["intake"])
@@ -36,9 +52,12 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         return RedirectResponse("/cases", status_code=303)
 
     @ui.get("/cases", response_class=HTMLResponse)
-    async def cases_page(request: Request, status: str = "", branch: str = "", page: int = Query(1, ge=1)):
+    async def cases_page(request: Request, status: str = "", branch: str = "", page: int = Query(1, ge=1),
+                         session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
         result = await register_queries.list_cases(engine, status=status or None, branch=branch or None,
                                                    page=page, size=settings.page_size)
+        await accounts.audit(session.user, "list_cases", None, status=status, branch=branch, page=result.page,
+                             cases=[r["case_id"] for r in result.rows])
         for row in result.rows:
             row["opened_local"] = local(row["opened_at"])
 
@@ -53,15 +72,17 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         })
 
     @ui.get("/notices/rejected", response_class=HTMLResponse)
-    async def rejected_page(request: Request):
+    async def rejected_page(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
         rows = await register_queries.list_rejected(engine)
+        await accounts.audit(session.user, "list_rejected_notices", None, notices=[r["id"] for r in rows])
         for row in rows:
             row["received_local"] = local(row["received_at"])
             row["payload_preview"] = row["payload"].decode("utf-8", errors="replace")[:600]
         return TEMPLATES.TemplateResponse(request, "rejected.html", {
             "rejected": rows, "error_label": labels.error_label, "error_labels": labels.ERROR_LABELS})
 
-    @ui.get("/dead-letters", response_class=HTMLResponse)
+    @ui.get("/dead-letters", response_class=HTMLResponse,
+            dependencies=[Depends(auth.require(Permission.VIEW_OPERATIONS))])
     async def dead_letters_page(request: Request):
         letters, unreachable = await _all_dead_letters(request.app, settings)
         return TEMPLATES.TemplateResponse(request, "dead_letters.html", {
@@ -70,13 +91,17 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
 
     @api.get("/cases", summary="A page of the case register")
     async def cases_api(status: str | None = None, branch: str | None = None,
-                        page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500)) -> dict:
+                        page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500),
+                        session: Session = Depends(auth.require(Permission.VIEW_PERSON))) -> dict:
         result = await register_queries.list_cases(engine, status=status, branch=branch, page=page, size=size)
+        await accounts.audit(session.user, "list_cases", None, api=True, cases=[r["case_id"] for r in result.rows])
         return {"total": result.total, "page": result.page, "pages": result.pages, "cases": result.rows}
 
     @api.get("/notices/rejected", summary="Rejected notices with their reasons")
-    async def rejected_api(limit: int = Query(200, ge=1, le=1000)) -> list[dict]:
+    async def rejected_api(limit: int = Query(200, ge=1, le=1000),
+                           session: Session = Depends(auth.require(Permission.VIEW_PERSON))) -> list[dict]:
         rows = await register_queries.list_rejected(engine, limit)
+        await accounts.audit(session.user, "list_rejected_notices", None, api=True, notices=[r["id"] for r in rows])
         for row in rows:
             row["payload"] = row["payload"].decode("utf-8", errors="replace")
         return rows

@@ -4,7 +4,7 @@ import pytest
 
 from services.intake.bootstrap import build
 from services.intake.config import IntakeSettings
-from services.intake.entrypoints.web import build_web
+from services.intake.entrypoints.web import build_accounts, build_web
 from shared import subjects
 from tests import harness
 
@@ -14,10 +14,12 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def intake(jetstream, nats_url, database_url, tmp_path):
     settings = IntakeSettings(nats_url=nats_url, database_url=await database_url("intake"), data_dir=tmp_path,
-                              reference_dir=harness.DEMO_DATA, retry_delays_s=[0.2])
+                              reference_dir=harness.reference_dir_without_staff(tmp_path), retry_delays_s=[0.2])
     host = build(settings)
     async with harness.running(host):
-        yield host, harness.http_client(host.asgi(build_web(host.engine, settings)))
+        client = await harness.staff_client(host.asgi(build_web(host.engine, settings)),
+                                            build_accounts(host.engine, settings))
+        yield host, client
 
 
 async def _cases(client) -> list[dict]:

@@ -1,0 +1,60 @@
+"""Staff accounts and what each role may do (Vietnamese labels for the UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    OFFICER = "officer"
+    LEADER = "leader"
+    EVALUATOR = "evaluator"
+    ADMINISTRATOR = "administrator"
+
+
+ROLE_LABELS = {
+    Role.CLERK: "Cán bộ tiếp nhận",
+    Role.OFFICER: "Trợ giúp viên pháp lý",
+    Role.LEADER: "Lãnh đạo Trung tâm",
+    Role.EVALUATOR: "Người đánh giá chất lượng",
+    Role.ADMINISTRATOR: "Quản trị hệ thống",
+}
+
+
+class Permission(StrEnum):
+    VIEW_REGISTER = "view_register"
+    VIEW_PERSON = "view_person"
+    REGISTER_REQUEST = "register_request"
+    DECIDE_REQUEST = "decide_request"
+    MAP_REFERENCE = "map_reference"
+    VIEW_OPERATIONS = "view_operations"
+
+
+#: Who may do what. Reading a person's data is itself audited (see the audit log).
+GRANTS: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW_REGISTER: frozenset(Role),
+    Permission.VIEW_PERSON: frozenset({Role.CLERK, Role.OFFICER, Role.LEADER, Role.EVALUATOR}),
+    Permission.REGISTER_REQUEST: frozenset({Role.CLERK, Role.LEADER}),
+    Permission.DECIDE_REQUEST: frozenset({Role.CLERK, Role.LEADER}),
+    Permission.MAP_REFERENCE: frozenset({Role.CLERK, Role.LEADER, Role.ADMINISTRATOR}),
+    Permission.VIEW_OPERATIONS: frozenset({Role.LEADER, Role.ADMINISTRATOR}),
+}
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    username: str
+    full_name: str
+    roles: frozenset[Role]
+    active: bool = True
+    officer_id: str | None = None
+
+    def may(self, permission: Permission) -> bool:
+        """Whether any of the user's roles grants the permission (an inactive user may nothing)."""
+        return self.active and bool(self.roles & GRANTS[permission])
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [ROLE_LABELS[r] for r in Role if r in self.roles]
