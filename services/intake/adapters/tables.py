@@ -49,6 +49,9 @@ notices = sa.Table(
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("stale_deliveries", sa.Integer, nullable=False, default=0),
     sa.Column("case_id", sa.String(36), nullable=True),
+    sa.Column("person_id", sa.String(36), nullable=True, index=True),
+    sa.Column("matter_id", sa.String(36), nullable=True),
+    sa.Column("eligibility", sa.JSON, nullable=True),
 )
 
 rejected_notices = sa.Table(
@@ -91,6 +94,8 @@ cases = sa.Table(
     sa.Column("officer_id", sa.String(32), nullable=True),
     sa.Column("assigned_at", UtcDateTime(), nullable=True),
     sa.Column("assignment_reason", sa.Text, nullable=True),
+    sa.Column("person_id", sa.String(36), nullable=True, index=True),
+    sa.Column("matter_id", sa.String(36), nullable=True),
     sa.Index("ix_cases_opened_at", "opened_at"),
 )
 
@@ -131,4 +136,73 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("subject", sa.String(200), nullable=True, index=True),
     sa.Column("detail", sa.JSON, nullable=False),
+)
+
+persons = sa.Table(
+    "persons", metadata,
+    sa.Column("person_id", sa.String(36), primary_key=True),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=True),
+    sa.Column("national_id", sa.String(12), nullable=True, index=True),
+    sa.Column("commune_code", sa.String(5), nullable=True),
+    sa.Column("gender", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+person_keys = sa.Table(
+    "person_keys", metadata,
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("person_id", sa.String(36), primary_key=True),
+)
+
+matters = sa.Table(
+    "matters", metadata,
+    sa.Column("matter_id", sa.String(36), primary_key=True),
+    sa.Column("person_id", sa.String(36), nullable=False, index=True),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("closed", sa.Boolean, nullable=False),
+    sa.Column("case_id", sa.String(36), nullable=True),
+)
+
+matter_refs = sa.Table(
+    "matter_refs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("matter_id", sa.String(36), nullable=False, index=True),
+    sa.Column("agency_kind", sa.String(32), nullable=False),
+    sa.Column("agency_code", sa.String(64), nullable=False),
+    sa.Column("agency_case_ref", sa.String(64), nullable=False),
+    sa.Column("notice_key", sa.String(140), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+)
+
+duplicate_reviews = sa.Table(
+    "duplicate_reviews", metadata,
+    sa.Column("review_id", sa.String(36), primary_key=True),
+    sa.Column("person_id", sa.String(36), nullable=False),
+    sa.Column("candidate_person_id", sa.String(36), nullable=False),
+    sa.Column("notice_key", sa.String(140), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=True),
+)
+
+missed_beneficiaries = sa.Table(
+    "missed_beneficiaries", metadata,
+    sa.Column("missed_id", sa.String(36), primary_key=True),
+    sa.Column("notice_key", sa.String(140), nullable=False, unique=True),
+    sa.Column("person_id", sa.String(36), nullable=False),
+    sa.Column("agency_code", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("groups", sa.JSON, nullable=False),
+    sa.Column("detected_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("closed_by", sa.String(64), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
 )
