@@ -25,10 +25,14 @@ def _service_documents() -> dict[str, dict]:
     modules = {"intake": intake, "assignment": assignment, "evaluation": evaluation, "reporting": reporting}
     return {
         f"asyncapi/{name}.json": asyncapi_document(name, SERVICE_DESCRIPTIONS[name],
-                                                   [spec for spec, _ in module.CONSUMERS], module.PUBLISHES,
+                                                   _specs(module), module.PUBLISHES,
                                                    getattr(module, "REQUESTS", []))
         for name, module in modules.items()
     }
+
+
+def _specs(module) -> list:
+    return list(getattr(module, "SPECS", None) or [spec for spec, _ in module.CONSUMERS])
 
 
 def rendered_contracts() -> dict[str, str]:

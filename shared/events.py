@@ -36,6 +36,9 @@ class NoticeReceived(Event):
     claimed_groups: list[str] = Field(default_factory=list)
     late: bool = Field(description="Sent after the 12 h / 24 h deadline from request_received_at.")
     deadline_hours: int | None = None
+    person_id: str | None = Field(default=None, description="The person the notice is about, after matching.")
+    established_groups: list[str] = Field(default_factory=list, description="Article 7 groups proved by facts.")
+    entitled: bool | None = Field(default=None, description="Entitled to legal aid by the established facts.")
 
 
 class NoticeRejected(Event):
@@ -68,6 +71,33 @@ class CaseOpened(Event):
     groups: list[str] = Field(default_factory=list)
     procedural_status: ProceduralStatus | None = None
     urgent: bool = False
+
+
+class CaseNoticeLinked(Event):
+    """A notice continued an open matter (police, then procuracy, then court): a stage, not a new case."""
+
+    TYPE: ClassVar[str] = "intake.case_notice_linked"
+
+    case_id: str
+    matter_id: str
+    notice_key: str
+    agency_code: str
+    stage: str
+    rule: str
+
+
+class MissedBeneficiaryDetected(Event):
+    """A person the center would otherwise miss: entitled, yet not referred, or referred too late."""
+
+    TYPE: ClassVar[str] = "intake.missed_beneficiary_detected"
+
+    missed_id: str
+    notice_key: str
+    person_id: str
+    agency_code: str
+    reason: str = Field(description="`did_not_ask` or `request_passed_late`.")
+    groups: list[str] = Field(default_factory=list)
+    explanation: str = Field(description="Why, in Vietnamese, for staff.")
 
 
 class RequestRefused(Event):
@@ -167,6 +197,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NoticeReceived,
     NoticeRejected,
     CaseOpened,
+    CaseNoticeLinked,
+    MissedBeneficiaryDetected,
     RequestRefused,
     CaseClosed,
     OfficerRegistered,

@@ -28,6 +28,8 @@ EVENT_SUBJECTS: dict[type[ev.Event], str] = {
     ev.NoticeReceived: "tgpl.intake.notice_received",
     ev.NoticeRejected: "tgpl.intake.notice_rejected",
     ev.CaseOpened: "tgpl.intake.case_opened",
+    ev.CaseNoticeLinked: "tgpl.intake.case_notice_linked",
+    ev.MissedBeneficiaryDetected: "tgpl.intake.missed_beneficiary_detected",
     ev.RequestRefused: "tgpl.intake.request_refused",
     ev.CaseClosed: "tgpl.intake.case_closed",
     ev.OfficerRegistered: "tgpl.assignment.officer_registered",

@@ -138,8 +138,9 @@ def make_notice(**overrides: Any) -> dict:
         "agency": {"kind": "police", "code": "CA-GL", "name": "Công an tỉnh Gia Lai"},
         "sent_at": now.isoformat(),
         "request_received_at": (now - timedelta(hours=2)).isoformat(),
+        # A random CCCD: two notices from this factory are two different people unless a test says otherwise.
         "person": {"full_name": "Nguyễn Văn An", "birth_date": "2009-04-12", "gender": "male",
-                   "national_id": "052209001234", "commune_code": "21583", "ethnicity": "Kinh"},
+                   "national_id": f"0522{uuid.uuid4().int % 10**8:08d}", "commune_code": "21583", "ethnicity": "Kinh"},
         "procedural_status": "arrested",
         "wants_legal_aid": True,
         "claimed_groups": ["accused_aged_16_18"],

@@ -8,6 +8,7 @@ seed gives the same messages, so a demo or benchmark can be replayed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import nats
 
-from services.intake.domain.notices import deadline_hours
+from services.intake.domain.rules import load_rules
 from shared.subjects import INBOUND_REFERRAL
 from shared.vocabulary import AgencyKind, BeneficiaryGroup as G, CaseField as F, Gender, ProceduralStatus as S
 
@@ -116,9 +117,14 @@ def load_reference(data_dir: Path | None = None) -> tuple[list[dict], list[str]]
     return agencies, communes
 
 
+@functools.cache
+def _rules():
+    return load_rules()
+
+
 def deadline_of(status: str) -> timedelta:
     """The legal deadline from request to notice (intake's rule: 12 h detained, else 24 h)."""
-    return timedelta(hours=deadline_hours(S(status)))
+    return timedelta(hours=_rules().notice_deadline_hours(S(status)))
 
 
 def is_late(notice: dict) -> bool:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from services.intake.adapters import tables
 from services.intake.config import IntakeSettings
-from services.intake.entrypoints.consumers import CONSUMERS
+from services.intake.entrypoints.consumers import consumers
+from services.intake.service_layer.policy import IntakePolicy
 from services.intake.entrypoints.web import build_accounts, build_web
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.runtime import reference_files
@@ -20,7 +21,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWork]:
     """Wire the intake service."""
     settings = settings or IntakeSettings()
-    host = assemble("intake", settings, tables.messaging, IntakeUnitOfWork, CONSUMERS, MIGRATIONS)
+    policy = IntakePolicy.load(settings.rules_file)
+    host = assemble("intake", settings, tables.messaging, IntakeUnitOfWork, consumers(policy), MIGRATIONS)
 
     async def load_reference() -> None:
         if settings.reference_dir is None:

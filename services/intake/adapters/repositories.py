@@ -53,13 +53,15 @@ class NoticeRepository:
         )).scalar_one_or_none()
 
     async def save(self, notice: ReferralNotice, *, received_at: datetime, late: bool, agency_known: bool,
-                   commune_known: bool, new: bool) -> None:
+                   commune_known: bool, new: bool, person_id: str | None = None,
+                   eligibility: dict | None = None) -> None:
         values = dict(
             revision=notice.revision, agency_kind=notice.agency.kind.value, agency_name=notice.agency.name,
             agency_known=agency_known, sent_at=notice.sent_at, request_received_at=notice.request_received_at,
             received_at=received_at, late=late, wants_legal_aid=notice.wants_legal_aid,
             full_name=notice.person.full_name, commune_code=notice.person.commune_code,
-            commune_known=commune_known, body=notice.model_dump(mode="json"),
+            commune_known=commune_known, body=notice.model_dump(mode="json"), person_id=person_id,
+            eligibility=eligibility,
         )
         if new:
             await self._conn.execute(sa.insert(t.notices).values(
@@ -108,6 +110,10 @@ class CaseRepository:
         row = asdict(case)
         row["channel"] = case.channel.value
         await self._conn.execute(sa.insert(t.cases).values(**row))
+
+    async def link_matter(self, case_id: str, person_id: str, matter_id: str) -> None:
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+            person_id=person_id, matter_id=matter_id))
 
     async def record_assignment(self, case_id: str, officer_id: str, assigned_at: datetime, reason: str) -> None:
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(

@@ -42,8 +42,12 @@ class Case:
     notice_id: str | None = None
 
     @classmethod
-    def open_from_notice(cls, notice: ReferralNotice, *, number: str, opened_at: datetime, branch_code: str | None) -> Case:
-        """Accept an agency notice: a procedural agency's notice is accepted at once and is urgent."""
+    def open_from_notice(cls, notice: ReferralNotice, *, number: str, opened_at: datetime, branch_code: str | None,
+                         groups: list[str] | None = None) -> Case:
+        """Accept an agency notice: a procedural agency's notice is accepted at once and is urgent.
+
+        `groups` are the Article 7 groups established from facts; without them, the claimed ones.
+        """
         return cls(
             case_id=str(uuid.uuid4()),
             register_no=number,
@@ -57,7 +61,7 @@ class Case:
             branch_code=branch_code,
             field=notice.case.field.value,
             summary=notice.case.summary,
-            groups=[g.value for g in notice.claimed_groups],
+            groups=groups if groups is not None else [g.value for g in notice.claimed_groups],
             urgent=True,
             notice_agency_code=notice.agency.code,
             notice_id=notice.notice_id,

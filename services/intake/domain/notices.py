@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 
 from pydantic import ValidationError
 
 from shared.external import FieldError, ReferralNotice
-from shared.vocabulary import ProceduralStatus
 
-#: Law on Legal Aid Art. 31(3): hours an agency has to pass the person's request to the center.
-DEADLINE_HOURS_DETAINED = 12
-DEADLINE_HOURS_OTHERS = 24
-_DETAINED = {ProceduralStatus.ARRESTED, ProceduralStatus.HELD_IN_CUSTODY}
 
 
 @dataclass(frozen=True)
@@ -57,18 +52,6 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
         path = ".".join(str(part) for part in err["loc"]) or "$"
         errors.append(FieldError(field=path, message=err["msg"], code=err["type"]))
     return errors
-
-
-def deadline_hours(status: ProceduralStatus) -> int:
-    """Hours the agency had to pass on the request: 12 for a detained person, else 24."""
-    return DEADLINE_HOURS_DETAINED if status in _DETAINED else DEADLINE_HOURS_OTHERS
-
-
-def is_late(notice: ReferralNotice) -> bool:
-    """Whether the agency sent the notice after its 12 h / 24 h deadline."""
-    if notice.request_received_at is None:
-        return False
-    return notice.sent_at - notice.request_received_at > timedelta(hours=deadline_hours(notice.procedural_status))
 
 
 class RevisionOutcome(Enum):

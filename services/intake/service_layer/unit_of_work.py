@@ -2,6 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.intake.adapters.people import MatterRepository, MissedRepository, PersonRepository, ReviewRepository
 from services.intake.adapters.repositories import CaseRepository, NoticeRepository, ReferenceRepository
 from services.runtime.unit_of_work import UnitOfWork
 
@@ -11,3 +12,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.reference = ReferenceRepository(conn)
         self.notices = NoticeRepository(conn)
         self.cases = CaseRepository(conn)
+        self.people = PersonRepository(conn)
+        self.matters = MatterRepository(conn)
+        self.reviews = ReviewRepository(conn)
+        self.missed = MissedRepository(conn)

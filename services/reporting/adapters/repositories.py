@@ -56,9 +56,7 @@ class FiguresRepository:
     async def figures(self, start: datetime, end: datetime) -> dict:
         """Every figure of EXTERNAL.md §2 for events whose business time is in [start, end)."""
         n = t.rm_notices
-        # Interim definition until intake's missed-beneficiary detection: the person claims an
-        # Article 7 group, yet the notice says they did not ask for legal aid.
-        missed = sa.and_(n.c.wants_legal_aid.is_(False), n.c.claims_group.is_(True))
+        m = t.rm_missed
         totals = {
             "notices_received": await self._count(n, n.c.sent_at, start, end),
             "notices_rejected": await self._count(t.rm_rejections, t.rm_rejections.c.at, start, end),
@@ -67,14 +65,15 @@ class FiguresRepository:
             "cases_assigned": await self._count(t.rm_assignments, t.rm_assignments.c.at, start, end),
             "cases_closed": await self._count(t.rm_closures, t.rm_closures.c.at, start, end),
             "cases_evaluated": await self._count(t.rm_evaluations, t.rm_evaluations.c.at, start, end),
-            "missed_beneficiaries": await self._count(n, n.c.sent_at, start, end, missed),
+            "missed_beneficiaries": await self._count(m, m.c.at, start, end),
             "late_notices": await self._count(n, n.c.sent_at, start, end, n.c.late.is_(True)),
         }
-        by_agency = (await self._conn.execute(
-            sa.select(n.c.agency_code, sa.func.count(),
-                      sa.func.sum(sa.case((n.c.late.is_(True), 1), else_=0)),
-                      sa.func.sum(sa.case((missed, 1), else_=0)))
-            .where(_in(n.c.sent_at, start, end)).group_by(n.c.agency_code).order_by(n.c.agency_code))).all()
+        notices_by_agency = {a: (k, int(late or 0)) for a, k, late in (await self._conn.execute(
+            sa.select(n.c.agency_code, sa.func.count(), sa.func.sum(sa.case((n.c.late.is_(True), 1), else_=0)))
+            .where(_in(n.c.sent_at, start, end)).group_by(n.c.agency_code))).all()}
+        missed_by_agency = dict((await self._conn.execute(
+            sa.select(m.c.agency_code, sa.func.count()).where(_in(m.c.at, start, end))
+            .group_by(m.c.agency_code))).all())
         c = t.rm_cases
         commune = sa.func.coalesce(c.c.commune_code, "unknown")
         by_locality = (await self._conn.execute(
@@ -89,8 +88,9 @@ class FiguresRepository:
             groups.update(set(case_groups or []))
         return {
             "totals": totals,
-            "by_agency": [{"agency_code": a, "notices": k, "late": int(late or 0), "missed": int(m or 0)}
-                          for a, k, late, m in by_agency],
+            "by_agency": [{"agency_code": a, "notices": notices_by_agency.get(a, (0, 0))[0],
+                           "late": notices_by_agency.get(a, (0, 0))[1], "missed": missed_by_agency.get(a, 0)}
+                          for a in sorted(set(notices_by_agency) | set(missed_by_agency))],
             "by_locality": [{"commune_code": code, "cases_opened": k, "civil_cases_opened": int(civil or 0)}
                             for code, k, civil in by_locality],
             "by_field": [{"field": f, "cases_opened": k} for f, k in by_field],

@@ -18,7 +18,14 @@ rm_notices = sa.Table(
     sa.Column("sent_at", TS, nullable=False, index=True),
     sa.Column("late", sa.Boolean, nullable=False),
     sa.Column("wants_legal_aid", sa.Boolean, nullable=False),
-    sa.Column("claims_group", sa.Boolean, nullable=False),
+)
+
+rm_missed = sa.Table(
+    "rm_missed", metadata,
+    sa.Column("missed_id", sa.String(36), primary_key=True),
+    sa.Column("agency_code", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("at", TS, nullable=False, index=True),
 )
 
 rm_rejections = sa.Table(

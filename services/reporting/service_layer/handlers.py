@@ -17,8 +17,12 @@ from shared.subjects import REPORT_SUBJECTS
 
 async def on_notice_received(uow: ReportingUnitOfWork, e: ev.NoticeReceived, _d: Delivery) -> None:
     await uow.facts.save_notice(notice_key=e.notice_key, revision=e.revision, agency_code=e.agency_code,
-                                sent_at=e.sent_at, late=e.late, wants_legal_aid=e.wants_legal_aid,
-                                claims_group=bool(e.claimed_groups))
+                                sent_at=e.sent_at, late=e.late, wants_legal_aid=e.wants_legal_aid)
+
+
+async def on_missed_beneficiary(uow: ReportingUnitOfWork, e: ev.MissedBeneficiaryDetected, _d: Delivery) -> None:
+    await uow.facts.add(t.rm_missed, missed_id=e.missed_id, agency_code=e.agency_code, reason=e.reason,
+                        at=e.occurred_at)
 
 
 async def on_notice_rejected(uow: ReportingUnitOfWork, e: ev.NoticeRejected, _d: Delivery) -> None:
@@ -56,6 +60,7 @@ async def on_case_evaluated(uow: ReportingUnitOfWork, e: ev.CaseEvaluated, _d: D
 INTAKE_HANDLERS = {
     ev.NoticeReceived: on_notice_received,
     ev.NoticeRejected: on_notice_rejected,
+    ev.MissedBeneficiaryDetected: on_missed_beneficiary,
     ev.CaseOpened: on_case_opened,
     ev.RequestRefused: on_request_refused,
     ev.CaseClosed: on_case_closed,

@@ -35,6 +35,7 @@ async def publish_event(js, event: ev.Event) -> None:
 
 
 def notice(agency: str, at: datetime, *, late=False, wants=True, groups=("poor_household",), revision=1, key=None):
+    """A NoticeReceived event."""
     return ev.NoticeReceived(
         producer="test", occurred_at=at, notice_key=key or f"{agency}:{uuid.uuid4().hex[:8]}", revision=revision,
         agency_code=agency, agency_kind="police", agency_known=True, sent_at=at,
@@ -58,6 +59,12 @@ async def test_every_total_comes_from_events_in_the_period(reporting, jetstream,
     events = [
         officer, repeated, notice("CA-GL", IN_PERIOD, late=True), notice("VKS-GL", IN_PERIOD, wants=False),
         notice("VKS-GL", BEFORE),
+        ev.MissedBeneficiaryDetected(producer="test", occurred_at=IN_PERIOD, missed_id=str(uuid.uuid4()),
+                                     notice_key="VKS-GL:N-7", person_id="p-7", agency_code="VKS-GL",
+                                     reason="did_not_ask", groups=["child"], explanation="Trẻ em chưa yêu cầu"),
+        ev.MissedBeneficiaryDetected(producer="test", occurred_at=BEFORE, missed_id=str(uuid.uuid4()),
+                                     notice_key="VKS-GL:N-8", person_id="p-8", agency_code="VKS-GL",
+                                     reason="did_not_ask", groups=["child"], explanation="ngoài kỳ"),
         notice("CA-GL", IN_PERIOD, revision=2, key="CA-GL:N-1"),  # a correction counts once
         ev.NoticeRejected(producer="test", rejection_id=str(uuid.uuid4()), agency_code=None, notice_id=None,
                           received_at=IN_PERIOD, errors=[]),

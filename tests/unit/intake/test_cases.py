@@ -31,7 +31,7 @@ def test_register_no_is_numbered_per_year():
 def test_a_case_opened_from_a_notice_is_urgent_and_copies_the_notice():
     notice = _notice(notice_id="N-9", agency__code="CA-GL-QN", claimed_groups=["child", "poor_household"],
                      case__field="civil", case__summary="Tranh chấp", person__gender="female",
-                     person__full_name="Nguyễn Thị Ánh Đào")
+                     person__full_name="Nguyễn Thị Ánh Đào", person__national_id="052209001234")
     opened_at = NOW + timedelta(minutes=1)
     case = Case.open_from_notice(notice, number="00007/2026/TL", opened_at=opened_at, branch_code="CN-QN")
     assert case.urgent is True
@@ -47,7 +47,10 @@ def test_a_case_opened_from_a_notice_is_urgent_and_copies_the_notice():
     assert case.commune_code == "21583"
     assert case.field == "civil"
     assert case.summary == "Tranh chấp"
-    assert case.groups == ["child", "poor_household"]
+    assert case.groups == ["child", "poor_household"]  # without an assessment: the claimed groups
+    established = Case.open_from_notice(notice, number="00008/2026/TL", opened_at=opened_at, branch_code=None,
+                                        groups=["child"])
+    assert established.groups == ["child"]
     assert (case.notice_agency_code, case.notice_id) == ("CA-GL-QN", "N-9")
 
 

@@ -6,12 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.intake.domain.notices import (
-    DEADLINE_HOURS_DETAINED,
-    DEADLINE_HOURS_OTHERS,
     Rejection,
     RevisionOutcome,
-    deadline_hours,
-    is_late,
     read_notice,
     revision_outcome,
 )
@@ -157,47 +153,6 @@ def test_identity_is_kept_when_a_field_rule_fails_on_it():
 
 
 # --- the deadline -------------------------------------------------------------------------------------
-
-
-def test_deadline_hours_by_procedural_status():
-    assert (DEADLINE_HOURS_DETAINED, DEADLINE_HOURS_OTHERS) == (12, 24)
-    assert deadline_hours(ProceduralStatus.ARRESTED) == 12
-    assert deadline_hours(ProceduralStatus.HELD_IN_CUSTODY) == 12
-    for status in ("suspect", "defendant", "victim", "involved_party", "witness", "other"):
-        assert deadline_hours(ProceduralStatus(status)) == 24, status
-
-
-def test_a_detained_person_s_notice_is_late_after_exactly_12_hours():
-    for status in ("arrested", "held_in_custody"):
-        assert is_late(_sent_after(timedelta(hours=11, minutes=59), status)) is False
-        assert is_late(_sent_after(timedelta(hours=12), status)) is False
-        assert is_late(_sent_after(timedelta(hours=12, seconds=1), status)) is True
-
-
-def test_other_notices_are_late_after_24_hours():
-    for status in ("suspect", "defendant", "victim", "witness"):
-        assert is_late(_sent_after(timedelta(hours=12, seconds=1), status)) is False
-        assert is_late(_sent_after(timedelta(hours=24), status)) is False
-        assert is_late(_sent_after(timedelta(hours=24, seconds=1), status)) is True
-
-
-def test_the_deadline_compares_instants_across_offsets():
-    # request_received_at written in UTC, sent_at in +07:00: the gap is measured between instants.
-    received = (NOW - timedelta(hours=5)).astimezone(timezone.utc).isoformat()
-    notice = read_notice(_raw(request_received_at=received), NOW)
-    assert is_late(notice) is False
-    received = (NOW - timedelta(hours=12, seconds=1)).astimezone(timezone.utc).isoformat()
-    assert is_late(read_notice(_raw(request_received_at=received), NOW)) is True
-
-
-def test_a_notice_without_a_request_time_is_never_late():
-    notice = read_notice(_raw(wants_legal_aid=False, request_received_at=harness.DELETE), NOW)
-    assert isinstance(notice, ReferralNotice)
-    assert is_late(notice) is False
-
-
-# --- revisions ----------------------------------------------------------------------------------------
-
 
 def test_revision_outcome():
     assert revision_outcome(None, 1) is RevisionOutcome.NEW

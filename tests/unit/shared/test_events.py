@@ -34,6 +34,10 @@ SAMPLES: list[Event] = [
     ev.CaseOpened(case_id="c-1", register_no="00001/2026/TL", channel="agency_notice", notice_key="CA-GL:N-1",
                   field="civil", commune_code=None, branch_code=None, gender="unknown", birth_date=date(2009, 4, 12),
                   groups=["child"], procedural_status="victim", urgent=True),
+    ev.CaseNoticeLinked(case_id="c-1", matter_id="m-1", notice_key="VKS-GL:N-9", agency_code="VKS-GL",
+                        stage="prosecution", rule="matter.next_stage.v1"),
+    ev.MissedBeneficiaryDetected(missed_id="mb-1", notice_key="CA-GL:N-2", person_id="p-1", agency_code="CA-GL",
+                                 reason="did_not_ask", groups=["child"], explanation="Trẻ em chưa yêu cầu"),
     ev.RequestRefused(request_id="r-1", ground="d", reason="Đã có tổ chức khác thụ lý"),
     ev.CaseClosed(case_id="c-1", outcome="terminated:withdrawn", officer_id="o-1"),
     ev.OfficerRegistered(officer_id="o-1", full_name="Trần Thị Bình", branch_code="HQ", is_leader=True,
@@ -49,7 +53,7 @@ SAMPLES: list[Event] = [
 
 def test_the_samples_cover_every_event_type():
     assert sorted(type(s).TYPE for s in SAMPLES) == sorted(ev.EVENT_TYPES)
-    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 9
+    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 11
 
 
 def test_event_types_are_distinct_and_named_by_their_service():
