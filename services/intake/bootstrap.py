@@ -49,6 +49,7 @@ def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWor
                  settings.reference_dir, len(branches), len(agencies), len(users))
 
     host.on_start.append(load_reference)
+    host.policy = policy
     return host
 
 
@@ -56,4 +57,7 @@ def create_app(settings: IntakeSettings | None = None):
     """The ASGI app of the intake service (UI + API), whose lifespan runs the whole service."""
     settings = settings or IntakeSettings()
     host = build(settings)
-    return host.asgi(build_web(host.engine, settings))
+    web = build_web(host.engine, settings)
+    web.state.uow = host.uow
+    web.state.policy = host.policy
+    return host.asgi(web)

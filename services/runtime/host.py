@@ -49,6 +49,7 @@ class ServiceHost(Generic[U]):
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     nc: NatsClient | None = None
     started: bool = False
+    policy: object = None  # the service's decision rules, when it has some (intake)
 
     async def start(self) -> None:
         """Migrate the database, run start hooks, connect, start consumers and the relay."""

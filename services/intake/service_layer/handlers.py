@@ -44,7 +44,7 @@ async def receive_referral(uow: IntakeUnitOfWork, data: bytes, delivery: Deliver
 
     rules = policy.rules
     notice_key = f"{notice.agency.code}:{notice.notice_id}"
-    person_id = await _resolve_person(uow, notice, notice_key, policy)
+    person_id = await resolve_person(uow, PersonRecord.from_person(notice.person), notice_key, policy)
     assessment = _assess(notice, rules)
     agency_known = await uow.reference.agency_known(notice.agency.code)
     branch_code = await uow.reference.branch_of_commune(notice.person.commune_code)
@@ -105,10 +105,9 @@ def _eligibility_record(assessment: EligibilityAssessment, rules) -> dict:
     }
 
 
-async def _resolve_person(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: str,
-                          policy: IntakePolicy) -> str:
-    """The same person across notices: merge when sure, ask staff in the grey zone."""
-    record = PersonRecord.from_person(notice.person)
+async def resolve_person(uow: IntakeUnitOfWork, record: PersonRecord, notice_key: str,
+                         policy: IntakePolicy) -> str:
+    """The same person across notices and requests: merge when sure, ask staff in the grey zone."""
     match = best_match(record, await uow.people.candidates(record), policy.matching)
     if match is not None and match.decision is MatchDecision.SAME:
         await uow.people.index(match.existing.person_id, record)

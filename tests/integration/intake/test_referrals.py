@@ -17,8 +17,9 @@ async def intake(jetstream, nats_url, database_url, tmp_path):
                               reference_dir=harness.reference_dir_without_staff(tmp_path), retry_delays_s=[0.2])
     host = build(settings)
     async with harness.running(host):
-        client = await harness.staff_client(host.asgi(build_web(host.engine, settings)),
-                                            build_accounts(host.engine, settings))
+        web = build_web(host.engine, settings)
+        web.state.uow, web.state.policy = host.uow, host.policy
+        client = await harness.staff_client(host.asgi(web), build_accounts(host.engine, settings))
         yield host, client
 
 
