@@ -96,6 +96,28 @@ class ReviewRepository:
             notice_key=notice_key, score=score, rule=rule, reasons=reasons, status="pending", created_at=utcnow()))
 
 
+    async def decide(self, review_id: str, *, same: bool, by: str) -> bool:
+        """Settle a pending review; when it is the same person, fold the new record into the old one."""
+        r = t.duplicate_reviews
+        row = (await self._conn.execute(sa.select(r).where(r.c.review_id == review_id, r.c.status == "pending")
+                                        .with_for_update())).one_or_none()
+        if row is None:
+            return False
+        if same:
+            for table in (t.notices, t.cases, t.matters, t.missed_beneficiaries, t.requests):
+                await self._conn.execute(sa.update(table).where(table.c.person_id == row.person_id)
+                                         .values(person_id=row.candidate_person_id))
+            keys = (await self._conn.execute(sa.select(t.person_keys.c.key)
+                                             .where(t.person_keys.c.person_id == row.person_id))).scalars().all()
+            for key in keys:
+                await self._conn.execute(insert_ignoring_conflicts(self._conn, t.person_keys).values(
+                    key=key, person_id=row.candidate_person_id))
+            await self._conn.execute(sa.delete(t.person_keys).where(t.person_keys.c.person_id == row.person_id))
+        await self._conn.execute(sa.update(r).where(r.c.review_id == review_id).values(
+            status="same" if same else "different", decided_by=by, decided_at=utcnow()))
+        return True
+
+
 class MissedRepository:
     """People entitled to legal aid the center would otherwise miss, with their follow-up."""
 
@@ -108,4 +130,11 @@ class MissedRepository:
         result = await self._conn.execute(insert_ignoring_conflicts(self._conn, t.missed_beneficiaries).values(
             missed_id=missed_id, notice_key=notice_key, person_id=person_id, agency_code=agency_code, reason=reason,
             explanation=explanation, groups=groups, detected_at=detected_at, status="open"))
+        return result.rowcount == 1
+
+    async def close(self, missed_id: str, *, outcome: str, by: str) -> bool:
+        """Record the follow-up (visit, explanation of the right, what the person chose)."""
+        m = t.missed_beneficiaries
+        result = await self._conn.execute(sa.update(m).where(m.c.missed_id == missed_id, m.c.status == "open")
+                                          .values(status="done", outcome=outcome, closed_by=by, closed_at=utcnow()))
         return result.rowcount == 1

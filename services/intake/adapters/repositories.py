@@ -42,6 +42,22 @@ class ReferenceRepository:
                 await self._conn.execute(sa.insert(table).values(**row))
 
 
+    async def map_commune(self, code: str, name: str, branch_code: str) -> None:
+        """Add a commune staff mapped; notices and cases waiting on it learn their branch."""
+        await self.upsert(t.communes, [{"code": code, "name": name, "branch_code": branch_code}], key="code")
+        await self._conn.execute(sa.update(t.notices).where(t.notices.c.commune_code == code)
+                                 .values(commune_known=True))
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.commune_code == code,
+                                                          t.cases.c.branch_code.is_(None))
+                                 .values(branch_code=branch_code))
+
+    async def map_agency(self, code: str, kind: str, name: str) -> None:
+        """Add an agency staff mapped; its waiting notices are no longer flagged."""
+        await self.upsert(t.agencies, [{"code": code, "kind": kind, "name": name}], key="code")
+        await self._conn.execute(sa.update(t.notices).where(t.notices.c.agency_code == code)
+                                 .values(agency_known=True))
+
+
 class NoticeRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn

@@ -10,16 +10,18 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters import register_queries
+from services.intake.adapters import tables as t
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.config import IntakeSettings
 from services.intake.domain.staff import Permission
 from services.intake.entrypoints import auth, labels
+from services.intake.entrypoints.timeline import timeline
 
 def _page_context(request: Request) -> dict:
     session = getattr(request.state, "session", None)
@@ -49,7 +51,93 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
 
     @ui.get("/")
     async def home() -> RedirectResponse:
-        return RedirectResponse("/cases", status_code=303)
+        return RedirectResponse("/inbox", status_code=303)
+
+    @ui.get("/inbox", response_class=HTMLResponse)
+    async def inbox(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+        urgent = await register_queries.list_cases_where(
+            engine, t.cases.c.urgent.is_(True), t.cases.c.officer_id.is_(None))
+        for row in urgent:
+            row["opened_local"] = local(row["opened_at"])
+        await accounts.audit(session.user, "view_inbox", None, cases=[r["case_id"] for r in urgent])
+        return TEMPLATES.TemplateResponse(request, "inbox.html", {
+            "counts": await register_queries.inbox_counts(engine), "urgent": urgent,
+            "field_labels": labels.FIELD_LABELS})
+
+    @ui.get("/cases/{case_id}", response_class=HTMLResponse)
+    async def case_page(request: Request, case_id: str,
+                        session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+        case = await register_queries.case_file(engine, case_id)
+        if case is None:
+            return TEMPLATES.TemplateResponse(request, "message.html", {
+                "title": "Không tìm thấy vụ việc", "message": "Vụ việc này không có trong sổ thụ lý."}, status_code=404)
+        await accounts.audit(session.user, "view_case", case_id)
+        return TEMPLATES.TemplateResponse(request, "case.html", {
+            "case": case, "timeline": timeline(case, local, await accounts.audit_entries(case_id)),
+            "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
+            "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS})
+
+    @ui.get("/missed", response_class=HTMLResponse)
+    async def missed_page(request: Request, status: str = "open",
+                          session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+        rows = await register_queries.list_missed(engine, status or None)
+        for row in rows:
+            row["detected_local"] = local(row["detected_at"])
+        await accounts.audit(session.user, "list_missed", None, missed=[r["missed_id"] for r in rows])
+        return TEMPLATES.TemplateResponse(request, "missed.html", {"rows": rows, "status": status})
+
+    @ui.post("/missed/{missed_id}/follow-up", dependencies=[Depends(auth.csrf_checked)])
+    async def missed_follow_up(request: Request, missed_id: str, outcome: str = Form(""),
+                               session: Session = Depends(auth.require(Permission.DECIDE_REQUEST))):
+        if not outcome.strip():
+            return TEMPLATES.TemplateResponse(request, "message.html", {
+                "title": "Thiếu kết quả", "message": "Hãy ghi kết quả gặp gỡ, giải thích quyền trước khi đóng."},
+                status_code=422)
+        async with request.app.state.uow() as uow:
+            await uow.missed.close(missed_id, outcome=outcome.strip(), by=session.user.username)
+            await uow.commit()
+        await accounts.audit(session.user, "close_missed", missed_id, outcome=outcome.strip())
+        return RedirectResponse("/missed", status_code=303)
+
+    @ui.get("/duplicates", response_class=HTMLResponse)
+    async def duplicates_page(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+        rows = await register_queries.list_duplicate_reviews(engine)
+        await accounts.audit(session.user, "list_duplicates", None, reviews=[r["review_id"] for r in rows])
+        return TEMPLATES.TemplateResponse(request, "duplicates.html", {
+            "rows": rows, "gender_labels": labels.GENDER_LABELS})
+
+    @ui.post("/duplicates/{review_id}", dependencies=[Depends(auth.csrf_checked)])
+    async def decide_duplicate(request: Request, review_id: str, same: str = Form(...),
+                               session: Session = Depends(auth.require(Permission.DECIDE_REQUEST))):
+        async with request.app.state.uow() as uow:
+            await uow.reviews.decide(review_id, same=same == "yes", by=session.user.username)
+            await uow.commit()
+        await accounts.audit(session.user, "decide_duplicate", review_id, same=same == "yes")
+        return RedirectResponse("/duplicates", status_code=303)
+
+    @ui.get("/notices/flagged", response_class=HTMLResponse)
+    async def flagged_page(request: Request, session: Session = Depends(auth.require(Permission.MAP_REFERENCE))):
+        rows = await register_queries.flagged_notices(engine)
+        return TEMPLATES.TemplateResponse(request, "flagged.html", {
+            "rows": rows, "branches": await register_queries.list_branches(engine)})
+
+    @ui.post("/reference/communes", dependencies=[Depends(auth.csrf_checked)])
+    async def map_commune(request: Request, code: str = Form(...), name: str = Form(""), branch: str = Form(...),
+                          session: Session = Depends(auth.require(Permission.MAP_REFERENCE))):
+        async with request.app.state.uow() as uow:
+            await uow.reference.map_commune(code.strip(), name.strip() or code.strip(), branch)
+            await uow.commit()
+        await accounts.audit(session.user, "map_commune", code, name=name, branch=branch)
+        return RedirectResponse("/notices/flagged", status_code=303)
+
+    @ui.post("/reference/agencies", dependencies=[Depends(auth.csrf_checked)])
+    async def map_agency(request: Request, code: str = Form(...), kind: str = Form(...), name: str = Form(...),
+                         session: Session = Depends(auth.require(Permission.MAP_REFERENCE))):
+        async with request.app.state.uow() as uow:
+            await uow.reference.map_agency(code.strip(), kind, name.strip())
+            await uow.commit()
+        await accounts.audit(session.user, "map_agency", code, kind=kind, name=name)
+        return RedirectResponse("/notices/flagged", status_code=303)
 
     @ui.get("/cases", response_class=HTMLResponse)
     async def cases_page(request: Request, status: str = "", branch: str = "", page: int = Query(1, ge=1),

@@ -1,0 +1,128 @@
+"""One person across notices, one case per matter, missed beneficiaries, unknown codes: through NATS
+and the database, and the staff pages that show them."""
+
+import re
+
+import pytest
+
+from services.intake.bootstrap import build
+from services.intake.config import IntakeSettings
+from services.intake.domain.matching import PersonRecord
+from services.intake.entrypoints.web import build_accounts, build_web
+from shared import subjects
+from tests import harness
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def intake(jetstream, nats_url, database_url, tmp_path):
+    settings = IntakeSettings(nats_url=nats_url, database_url=await database_url("intake"), data_dir=tmp_path,
+                              reference_dir=harness.reference_dir_without_staff(tmp_path), retry_delays_s=[0.2])
+    host = build(settings)
+    async with harness.running(host):
+        web = build_web(host.engine, settings)
+        web.state.uow, web.state.policy = host.uow, host.policy
+        yield host, await harness.staff_client(host.asgi(web), build_accounts(host.engine, settings))
+
+
+async def send(js, notice: dict) -> None:
+    await harness.publish(js, subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
+
+
+async def intake_events(js, event_type: str, n: int):
+    found = await harness.events_of(js, "TGPL_INTAKE", event_type)
+    return found if len(found) >= n else None
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+async def test_police_procuracy_court_notices_are_one_case_with_three_stages(intake, jetstream, db_backend):
+    _, client = intake
+    person = harness.make_notice()["person"]
+    police = harness.make_notice(person=person, agency={"kind": "police", "code": "CA-GL", "name": "Công an tỉnh"})
+    procuracy = harness.make_notice(person=person, agency={"kind": "procuracy", "code": "VKS-GL", "name": "VKS tỉnh"},
+                                    procedural_status="defendant", case__agency_case_ref="12/2026/VKS")
+    court = harness.make_notice(person=person, agency={"kind": "court", "code": "TA-GL", "name": "Tòa án tỉnh"},
+                                procedural_status="defendant", case__agency_case_ref="30/2026/HSST")
+    for notice in (police, procuracy, court):
+        await send(jetstream, notice)
+    linked = await harness.eventually(lambda: intake_events(jetstream, "intake.case_notice_linked", 2))
+    opened = await harness.events_of(jetstream, "TGPL_INTAKE", "intake.case_opened")
+    assert len(opened) == 1 and {e["case_id"] for e in linked} == {opened[0]["case_id"]}
+    assert [e["stage"] for e in linked] == ["prosecution", "trial"]
+    received = await harness.events_of(jetstream, "TGPL_INTAKE", "intake.notice_received")
+    assert len({e["person_id"] for e in received}) == 1 and len(received) == 3
+    page = await client.get(f"/cases/{opened[0]['case_id']}")
+    assert page.status_code == 200
+    for text in ("Điều tra (công an)", "Truy tố (viện kiểm sát)", "Xét xử (tòa án)", "30/2026/HSST"):
+        assert text in page.text
+
+
+async def test_a_child_who_did_not_ask_is_a_missed_beneficiary_with_a_follow_up(intake, jetstream, db_backend):
+    _, client = intake
+    child = harness.make_notice(wants_legal_aid=False, request_received_at=None, claimed_groups=[],
+                                procedural_status="victim", person__birth_date="2015-06-01",
+                                person__full_name="Lê Thị Hoa")
+    await send(jetstream, child)
+    missed = await harness.eventually(lambda: intake_events(jetstream, "intake.missed_beneficiary_detected", 1))
+    assert missed[0]["reason"] == "did_not_ask" and missed[0]["groups"] == ["child"]
+    assert missed[0]["agency_code"] == "CA-GL" and "chưa yêu cầu" in missed[0]["explanation"]
+    page = await client.get("/missed")
+    assert "Lê Thị Hoa" in page.text
+    closed = await client.post(f"/missed/{missed[0]['missed_id']}/follow-up",
+                               data={"csrf_token": csrf(page.text), "outcome": "Đã gặp gia đình, giải thích quyền"})
+    assert closed.status_code == 303
+    assert "Lê Thị Hoa" not in (await client.get("/missed")).text
+    assert "Đã gặp gia đình" in (await client.get("/missed?status=done")).text
+
+
+async def test_a_request_passed_on_late_is_a_missed_beneficiary_too(intake, jetstream, db_backend):
+    late = harness.make_notice(request_received_at="2026-11-01T08:00:00+07:00", sent_at="2026-11-02T09:00:00+07:00",
+                               procedural_status="suspect")
+    await send(jetstream, late)
+    missed = await harness.eventually(lambda: intake_events(jetstream, "intake.missed_beneficiary_detected", 1))
+    assert missed[0]["reason"] == "request_passed_late"
+    assert len(await harness.events_of(jetstream, "TGPL_INTAKE", "intake.case_opened")) == 1
+
+
+async def test_a_near_match_asks_staff_and_confirming_merges_the_records(intake, jetstream, db_backend):
+    host, client = intake
+    first = harness.make_notice(person__national_id=None, person__commune_code="21583")
+    second = harness.make_notice(person__national_id=None, person__commune_code="21910",
+                                 case__field="civil", wants_legal_aid=False, request_received_at=None)
+    await send(jetstream, first)
+    await harness.eventually(lambda: intake_events(jetstream, "intake.notice_received", 1))
+    await send(jetstream, second)
+    received = await harness.eventually(lambda: intake_events(jetstream, "intake.notice_received", 2))
+    assert received[0]["person_id"] != received[1]["person_id"]  # not merged automatically
+    page = await client.get("/duplicates")
+    assert "Hồ sơ nghi trùng người" in page.text and page.text.count("Nguyễn Văn An") == 2
+    review_id = re.search(r'action="/duplicates/([^"]+)"', page.text).group(1)
+    response = await client.post(f"/duplicates/{review_id}", data={"csrf_token": csrf(page.text), "same": "yes"})
+    assert response.status_code == 303
+    assert "Không có hồ sơ nào cần xác nhận" in (await client.get("/duplicates")).text
+    async with host.uow() as uow:
+        people = await uow.people.candidates(PersonRecord(None, "Nguyễn Văn An", None, None, "21583", "male"))
+    assert [p.person_id for p in people] == [received[0]["person_id"]]
+
+
+async def test_an_unknown_commune_is_flagged_then_mapped_for_every_waiting_notice(intake, jetstream, db_backend):
+    _, client = intake
+    notices = [harness.make_notice(person__commune_code="99999") for _ in range(2)]
+    for notice in notices:
+        await send(jetstream, notice)
+    received = await harness.eventually(lambda: intake_events(jetstream, "intake.notice_received", 2))
+    assert [e["commune_known"] for e in received] == [False, False]
+    inbox = await client.get("/inbox")
+    assert "2</strong> thông báo có mã cơ quan hoặc mã xã chưa có" in inbox.text
+    page = await client.get("/notices/flagged")
+    assert page.text.count("Mã xã mới") == 2
+    mapped = await client.post("/reference/communes", data={"csrf_token": csrf(page.text), "code": "99999",
+                                                             "name": "Xã Thử Nghiệm", "branch": "CN-PC"})
+    assert mapped.status_code == 303
+    assert "Không có thông báo nào đang chờ" in (await client.get("/notices/flagged")).text
+    cases = (await client.get("/api/cases")).json()["cases"]
+    assert {c["branch_code"] for c in cases} == {"CN-PC"} and {c["commune_name"] for c in cases} == {"Xã Thử Nghiệm"}
