@@ -1,0 +1,71 @@
+"""The staff UI in a real headless browser: Playwright driving Debian's chromium.
+
+Never a downloaded browser: `executable_path` points at the machine's chromium (`.ci/run`
+installs it). Without it these tests skip and say why.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from shared import subjects
+from tests import harness
+from tests.e2e.conftest import wait_until_up
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("TGPL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+if CHROMIUM is None:
+    pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+
+
+@pytest.fixture
+async def browser():
+    async with playwright_api.async_playwright() as p:
+        instance = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+async def log_in(page, base: str, username: str, password: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+
+
+async def test_log_in_see_the_inbox_and_a_notice_assigned(system, browser):
+    _, ports, _ = system
+    await wait_until_up(ports)
+    base = f"http://127.0.0.1:{ports['ui']}"
+    page = await browser.new_page()
+
+    await log_in(page, base, "tiepnhan", "sai-mat-khau")
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in await page.inner_text("main")
+    await log_in(page, base, "tiepnhan", "tiepnhan-demo")
+    assert await page.inner_text("h1") == "Việc cần làm"
+
+    import nats
+
+    nc = await nats.connect(f"nats://127.0.0.1:{ports['nats']}")
+    notice = harness.make_notice(person__full_name="Trần Văn Bình", person__commune_code="21853")
+    await harness.publish(nc.jetstream(), subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
+    await nc.close()
+
+    async def assigned() -> bool:
+        await page.goto(f"{base}/cases")
+        row = page.locator("tr", has_text="Trần Văn Bình")
+        return await row.count() == 1 and "Chưa phân công" not in await row.inner_text()
+
+    await harness.eventually(assigned, timeout=30, interval=0.5)
+    await page.click("text=Trần Văn Bình >> xpath=ancestor::tr//a")
+    assert "Phân công người thực hiện" in await page.inner_text("main")
+    await page.click("text=Đăng xuất")
+    assert page.url.startswith(f"{base}/login")
