@@ -60,4 +60,8 @@ def create_app(settings: IntakeSettings | None = None):
     web = build_web(host.engine, settings)
     web.state.uow = host.uow
     web.state.policy = host.policy
+    if settings.reference_dir is not None:
+        center = reference_files.read_center(settings.reference_dir)
+        if center:
+            web.state.center_name = center["name"]
     return host.asgi(web)

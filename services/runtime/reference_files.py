@@ -22,6 +22,11 @@ def read_branches(directory: Path) -> list[dict] | None:
     return _read(directory, "center.json", "branches")
 
 
+def read_center(directory: Path) -> dict | None:
+    """The center itself (code and name); None when the file is absent."""
+    return _read(directory, "center.json", "center")
+
+
 def read_agencies(directory: Path) -> list[dict] | None:
     """Procedural agencies that send notices; None when the file is absent."""
     return _read(directory, "agencies.json", "agencies")

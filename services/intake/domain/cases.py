@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services.intake.domain.requests import AidRequest
 from shared.external import ReferralNotice
 from shared.vocabulary import RequestChannel
 
@@ -67,3 +68,23 @@ class Case:
             notice_id=notice.notice_id,
         )
 
+    @classmethod
+    def open_from_request(cls, request: AidRequest, *, number: str, opened_at: datetime,
+                          branch_code: str | None) -> Case:
+        """Accept a request registered by staff: its channel, its established groups, urgent when immediate."""
+        return cls(
+            case_id=str(uuid.uuid4()),
+            register_no=number,
+            channel=RequestChannel(request.channel),
+            opened_at=opened_at,
+            full_name=request.full_name,
+            birth_date=request.birth_date,
+            gender=request.gender,
+            national_id=request.national_id,
+            commune_code=request.commune_code,
+            branch_code=branch_code,
+            field=request.field,
+            summary=request.summary,
+            groups=request.established_groups,
+            urgent=request.immediate,
+        )

@@ -20,7 +20,7 @@ from services.intake.adapters import tables as t
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.config import IntakeSettings
 from services.intake.domain.staff import Permission
-from services.intake.entrypoints import auth, labels
+from services.intake.entrypoints import auth, labels, requests_web
 from services.intake.entrypoints.timeline import timeline
 
 def _page_context(request: Request) -> dict:
@@ -196,6 +196,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
 
     app.include_router(ui)
     app.include_router(api)
+    app.include_router(requests_web.router)
     return app
 
 

@@ -51,7 +51,7 @@ async def receive_referral(uow: IntakeUnitOfWork, data: bytes, delivery: Deliver
     late = is_notice_late(notice.sent_at, notice.request_received_at, notice.procedural_status, rules)
     await uow.notices.save(notice, received_at=delivery.received_at, late=late, agency_known=agency_known,
                            commune_known=branch_code is not None, new=outcome is RevisionOutcome.NEW,
-                           person_id=person_id, eligibility=_eligibility_record(assessment, rules))
+                           person_id=person_id, eligibility=eligibility_record(assessment, rules))
     await uow.outbox.add_event(ev.NoticeReceived(
         occurred_at=notice.sent_at,
         notice_key=notice_key,
@@ -93,7 +93,7 @@ def _assess(notice: ReferralNotice, rules) -> EligibilityAssessment:
     return assess(facts, moment.astimezone(rules.zone).date(), rules)
 
 
-def _eligibility_record(assessment: EligibilityAssessment, rules) -> dict:
+def eligibility_record(assessment: EligibilityAssessment, rules) -> dict:
     return {
         "on": assessment.on.isoformat(),
         "entitled": assessment.entitled,

@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters.people import MatterRepository, MissedRepository, PersonRepository, ReviewRepository
 from services.intake.adapters.repositories import CaseRepository, NoticeRepository, ReferenceRepository
+from services.intake.adapters.requests import RequestRepository
 from services.runtime.unit_of_work import UnitOfWork
 
 
@@ -16,3 +17,4 @@ class IntakeUnitOfWork(UnitOfWork):
         self.matters = MatterRepository(conn)
         self.reviews = ReviewRepository(conn)
         self.missed = MissedRepository(conn)
+        self.requests = RequestRepository(conn)
