@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters import tables as t
+from services.intake.domain.matching import normalise_name
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,22 @@ async def list_cases_where(engine: AsyncEngine, *conditions) -> list[dict]:
         return [dict(r) for r in (await conn.execute(_case_rows().where(*conditions))).mappings().all()]
 
 
-async def list_cases(engine: AsyncEngine, *, status: str | None, branch: str | None, page: int, size: int) -> CasePage:
-    """A filtered page of the case register, newest first, with names resolved for display."""
+async def list_cases(engine: AsyncEngine, *, status: str | None, branch: str | None, page: int, size: int,
+                     search: str | None = None) -> CasePage:
+    """A filtered page of the case register, newest first, with names resolved for display.
+
+    `search` matches a register number (prefix) or the person's name without diacritics, every
+    word of it in any order.
+    """
     c = t.cases
     conditions = []
+    if search and search.strip():
+        text = search.strip()
+        if any(ch.isdigit() for ch in text):
+            # A register number: a range on its unique index instead of a scan.
+            conditions.append(sa.and_(c.c.register_no >= text, c.c.register_no < text + "\uffff"))
+        else:
+            conditions.extend(c.c.name_key.contains(word, autoescape=True) for word in normalise_name(text).split())
     if status:
         conditions.append(c.c.status == status)
     if branch:

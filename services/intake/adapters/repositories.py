@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters import tables as t
 from services.intake.domain.cases import Case, CaseStatus
+from services.intake.domain.matching import normalise_name
 from services.runtime.unit_of_work import insert_ignoring_conflicts
 from shared.external import ReferralNotice
 
@@ -126,6 +127,14 @@ class CaseRepository:
         row = asdict(case)
         row["channel"] = case.channel.value
         await self._conn.execute(sa.insert(t.cases).values(**row))
+
+    async def apply_revision(self, notice: ReferralNotice) -> None:
+        """Carry a corrected notice's person and summary over to the case it opened."""
+        await self._conn.execute(sa.update(t.cases).where(
+            t.cases.c.notice_agency_code == notice.agency.code, t.cases.c.notice_id == notice.notice_id,
+        ).values(full_name=notice.person.full_name, name_key=normalise_name(notice.person.full_name),
+                 birth_date=notice.person.birth_date, national_id=notice.person.national_id,
+                 summary=notice.case.summary))
 
     async def link_matter(self, case_id: str, person_id: str, matter_id: str) -> None:
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(

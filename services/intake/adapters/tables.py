@@ -96,7 +96,11 @@ cases = sa.Table(
     sa.Column("assignment_reason", sa.Text, nullable=True),
     sa.Column("person_id", sa.String(36), nullable=True, index=True),
     sa.Column("matter_id", sa.String(36), nullable=True),
+    sa.Column("name_key", sa.String(200), nullable=True, index=True),
+    sa.Column("assignment_due", UtcDateTime(), nullable=True),
     sa.Index("ix_cases_opened_at", "opened_at"),
+    sa.Index("ix_cases_status_opened_at", "status", "opened_at"),
+    sa.Index("ix_cases_branch_opened_at", "branch_code", "opened_at"),
 )
 
 officers = sa.Table(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from services.intake.domain.requests import AidRequest
+from services.intake.domain.matching import normalise_name
 from shared.external import ReferralNotice
 from shared.vocabulary import RequestChannel
 
@@ -41,6 +42,12 @@ class Case:
     status: str = CaseStatus.OPEN
     notice_agency_code: str | None = None
     notice_id: str | None = None
+    assignment_due: datetime | None = None
+    name_key: str = ""
+
+    def __post_init__(self) -> None:
+        # The register is searched without diacritics and in any word order (normalised once here).
+        self.name_key = normalise_name(self.full_name)
 
     @classmethod
     def open_from_notice(cls, notice: ReferralNotice, *, number: str, opened_at: datetime, branch_code: str | None,

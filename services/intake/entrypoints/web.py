@@ -22,6 +22,7 @@ from services.intake.config import IntakeSettings
 from services.intake.domain.staff import Permission
 from services.intake.entrypoints import auth, labels, requests_web
 from services.intake.entrypoints.timeline import timeline
+from services.runtime.unit_of_work import utcnow
 
 def _page_context(request: Request) -> dict:
     session = getattr(request.state, "session", None)
@@ -140,21 +141,25 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         return RedirectResponse("/notices/flagged", status_code=303)
 
     @ui.get("/cases", response_class=HTMLResponse)
-    async def cases_page(request: Request, status: str = "", branch: str = "", page: int = Query(1, ge=1),
+    async def cases_page(request: Request, status: str = "", branch: str = "", q: str = "",
+                         page: int = Query(1, ge=1),
                          session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
         result = await register_queries.list_cases(engine, status=status or None, branch=branch or None,
-                                                   page=page, size=settings.page_size)
+                                                   page=page, size=settings.page_size, search=q or None)
+        now = utcnow()
         await accounts.audit(session.user, "list_cases", None, status=status, branch=branch, page=result.page,
                              cases=[r["case_id"] for r in result.rows])
         for row in result.rows:
             row["opened_local"] = local(row["opened_at"])
+            row["assignment_overdue"] = (row["officer_id"] is None and row["assignment_due"] is not None
+                                         and row["assignment_due"] < now)
 
         def page_url(n: int) -> str:
-            return "/cases?" + urlencode({"status": status, "branch": branch, "page": n})
+            return "/cases?" + urlencode({"status": status, "branch": branch, "q": q, "page": n})
 
         return TEMPLATES.TemplateResponse(request, "cases.html", {
             "cases": result.rows, "total": result.total, "page": result.page, "pages": result.pages,
-            "status": status, "branch": branch, "branches": await register_queries.list_branches(engine),
+            "status": status, "branch": branch, "q": q, "branches": await register_queries.list_branches(engine),
             "page_url": page_url, "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
             "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS,
         })
@@ -178,10 +183,11 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         })
 
     @api.get("/cases", summary="A page of the case register")
-    async def cases_api(status: str | None = None, branch: str | None = None,
+    async def cases_api(status: str | None = None, branch: str | None = None, q: str | None = None,
                         page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500),
                         session: Session = Depends(auth.require(Permission.VIEW_PERSON))) -> dict:
-        result = await register_queries.list_cases(engine, status=status, branch=branch, page=page, size=size)
+        result = await register_queries.list_cases(engine, status=status, branch=branch, page=page, size=size,
+                                                   search=q)
         await accounts.audit(session.user, "list_cases", None, api=True, cases=[r["case_id"] for r in result.rows])
         return {"total": result.total, "page": result.page, "pages": result.pages, "cases": result.rows}
 

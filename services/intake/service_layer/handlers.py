@@ -10,7 +10,7 @@ from services.intake.domain.eligibility import EligibilityAssessment, PersonFact
 from services.intake.domain.matching import MatchDecision, PersonRecord, best_match
 from services.intake.domain.matters import MatterRef, Stage, same_matter
 from services.intake.domain.notices import Rejection, RevisionOutcome, read_notice, revision_outcome
-from services.intake.domain.urgency import is_notice_late
+from services.intake.domain.urgency import center_deadlines, is_notice_late
 from services.intake.service_layer.policy import IntakePolicy
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.runtime.consumers import Delivery
@@ -76,9 +76,11 @@ async def receive_referral(uow: IntakeUnitOfWork, data: bytes, delivery: Deliver
         **trace,
     ))
     if outcome is not RevisionOutcome.NEW:
+        await uow.cases.apply_revision(notice)  # a correction updates the case it opened
         return
     if notice.wants_legal_aid:
-        await _open_or_continue_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace)
+        await _open_or_continue_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace,
+                                     policy)
     missed = _missed_reason(notice, assessment, late)
     if missed:
         await _record_missed(uow, notice, notice_key, person_id, assessment, missed, trace)
@@ -121,7 +123,7 @@ async def resolve_person(uow: IntakeUnitOfWork, record: PersonRecord, notice_key
 
 async def _open_or_continue_case(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: str, person_id: str,
                                  assessment: EligibilityAssessment, delivery: Delivery, branch_code: str | None,
-                                 trace: dict) -> None:
+                                 trace: dict, policy: IntakePolicy) -> None:
     ref = MatterRef(agency_kind=notice.agency.kind, agency_code=notice.agency.code,
                     agency_case_ref=notice.case.agency_case_ref, notice_key=notice_key, received_at=notice.sent_at,
                     summary=notice.case.summary or None)
@@ -137,7 +139,7 @@ async def _open_or_continue_case(uow: IntakeUnitOfWork, notice: ReferralNotice, 
                 agency_code=notice.agency.code, stage=Stage.of_agency(notice.agency.kind).value, rule=link.rule,
                 **trace))
             return
-    case = await _open_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace)
+    case = await _open_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace, policy)
     matter_id = await uow.matters.add(person_id, notice.case.field.value, case.case_id)
     await uow.matters.add_ref(matter_id, ref)
     await uow.cases.link_matter(case.case_id, person_id, matter_id)
@@ -145,11 +147,14 @@ async def _open_or_continue_case(uow: IntakeUnitOfWork, notice: ReferralNotice, 
 
 async def _open_case(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: str, person_id: str,
                      assessment: EligibilityAssessment, delivery: Delivery, branch_code: str | None,
-                     trace: dict) -> Case:
+                     trace: dict, policy: IntakePolicy) -> Case:
     year = delivery.received_at.astimezone(LOCAL_TZ).year
     number = register_no(year, await uow.cases.next_register_number(year))
     case = Case.open_from_notice(notice, number=number, opened_at=delivery.received_at, branch_code=branch_code,
                                  groups=[g.value for g in assessment.established_groups])
+    # A procedural agency's notice is accepted at once; the assignment clock starts now.
+    case.assignment_due = center_deadlines(case.opened_at, policy.calendar, policy.rules, immediate=True,
+                                           accepted_at=case.opened_at).assignment_due
     await uow.cases.add(case)
     await uow.notices.link_case(notice.agency.code, notice.notice_id, case.case_id)
     await uow.outbox.add_event(ev.CaseOpened(

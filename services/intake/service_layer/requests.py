@@ -138,6 +138,7 @@ async def accept_request(uow: IntakeUnitOfWork, request_id: str, user: StaffUser
                                   opened_at=now, branch_code=branch_code)
     request.accept(case_id=case.case_id, by=user.username, at=now)
     await _save(uow, request, previous)
+    case.assignment_due = center_deadlines(now, policy.calendar, rules, accepted_at=now).assignment_due
     await uow.cases.add(case)
     matter_id = await uow.matters.add(request.person_id, request.field, case.case_id)
     await uow.cases.link_matter(case.case_id, request.person_id, matter_id)

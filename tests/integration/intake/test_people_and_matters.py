@@ -126,3 +126,31 @@ async def test_an_unknown_commune_is_flagged_then_mapped_for_every_waiting_notic
     assert "Không có thông báo nào đang chờ" in (await client.get("/notices/flagged")).text
     cases = (await client.get("/api/cases")).json()["cases"]
     assert {c["branch_code"] for c in cases} == {"CN-PC"} and {c["commune_name"] for c in cases} == {"Xã Thử Nghiệm"}
+
+
+async def test_the_register_is_searched_without_diacritics_or_by_number(intake, jetstream, db_backend):
+    _, client = intake
+    await send(jetstream, harness.make_notice(person__full_name="Đặng Thị Ánh Tuyết"))
+    await send(jetstream, harness.make_notice(person__full_name="Hồ Văn Sơn"))
+    await harness.eventually(lambda: intake_events(jetstream, "intake.case_opened", 2))
+    found = (await client.get("/api/cases", params={"q": "dang thi anh"})).json()["cases"]
+    assert [c["full_name"] for c in found] == ["Đặng Thị Ánh Tuyết"]
+    number = found[0]["register_no"]
+    assert [c["register_no"] for c in (await client.get("/api/cases", params={"q": number})).json()["cases"]] == [number]
+    assert found[0]["assignment_due"] is not None  # the center's own clock runs from acceptance
+    page = await client.get("/cases", params={"q": "Son ho van"})
+    assert "Hồ Văn Sơn" in page.text and "Đặng Thị Ánh Tuyết" not in page.text
+
+
+async def test_a_corrected_notice_updates_its_case(intake, jetstream, db_backend):
+    _, client = intake
+    first = harness.make_notice(case__summary="Trộm cắp tài sản")
+    second = {**first, "revision": 2, "person": {**first["person"], "full_name": "Nguyễn Văn Anh"},
+              "case": {**first["case"], "summary": "Cướp giật tài sản"}}
+    await send(jetstream, first)
+    await harness.eventually(lambda: intake_events(jetstream, "intake.case_opened", 1))
+    await send(jetstream, second)
+    await harness.eventually(lambda: intake_events(jetstream, "intake.notice_received", 2))
+    cases = (await client.get("/api/cases")).json()["cases"]
+    assert len(cases) == 1
+    assert (cases[0]["full_name"], cases[0]["summary"]) == ("Nguyễn Văn Anh", "Cướp giật tài sản")
