@@ -5,10 +5,7 @@ import re
 
 import pytest
 
-from services.intake.bootstrap import build
-from services.intake.config import IntakeSettings
 from services.intake.domain.matching import PersonRecord
-from services.intake.entrypoints.web import build_accounts, build_web
 from shared import subjects
 from tests import harness
 
@@ -16,14 +13,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def intake(jetstream, nats_url, database_url, tmp_path):
-    settings = IntakeSettings(nats_url=nats_url, database_url=await database_url("intake"), data_dir=tmp_path,
-                              reference_dir=harness.reference_dir_without_staff(tmp_path), retry_delays_s=[0.2])
-    host = build(settings)
-    async with harness.running(host):
-        web = build_web(host.engine, settings)
-        web.state.uow, web.state.policy = host.uow, host.policy
-        yield host, await harness.staff_client(host.asgi(web), build_accounts(host.engine, settings))
+def intake(intake_stack):
+    stack = intake_stack
+    return stack.host, stack.client
 
 
 async def send(js, notice: dict) -> None:

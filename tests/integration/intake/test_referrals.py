@@ -2,9 +2,6 @@
 
 import pytest
 
-from services.intake.bootstrap import build
-from services.intake.config import IntakeSettings
-from services.intake.entrypoints.web import build_accounts, build_web
 from shared import subjects
 from tests import harness
 
@@ -12,15 +9,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def intake(jetstream, nats_url, database_url, tmp_path):
-    settings = IntakeSettings(nats_url=nats_url, database_url=await database_url("intake"), data_dir=tmp_path,
-                              reference_dir=harness.reference_dir_without_staff(tmp_path), retry_delays_s=[0.2])
-    host = build(settings)
-    async with harness.running(host):
-        web = build_web(host.engine, settings)
-        web.state.uow, web.state.policy = host.uow, host.policy
-        client = await harness.staff_client(host.asgi(web), build_accounts(host.engine, settings))
-        yield host, client
+def intake(intake_stack):
+    stack = intake_stack
+    return stack.host, stack.client
 
 
 async def _cases(client) -> list[dict]:

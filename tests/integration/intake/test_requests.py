@@ -7,12 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.intake.bootstrap import build
-from services.intake.config import IntakeSettings
 from services.intake.domain.requests import parse_staff_request
 from services.intake.domain.staff import StaffUser
-from services.intake.entrypoints import requests_web
-from services.intake.entrypoints.web import build_accounts, build_web
 from services.intake.service_layer.requests import register_request
 from services.runtime.unit_of_work import utcnow
 from tests import harness
@@ -21,17 +17,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def intake(jetstream, nats_url, database_url, tmp_path):
-    settings = IntakeSettings(nats_url=nats_url, database_url=await database_url("intake"), data_dir=tmp_path,
-                              reference_dir=harness.reference_dir_without_staff(tmp_path), retry_delays_s=[0.2])
-    host = build(settings)
-    async with harness.running(host):
-        web = build_web(host.engine, settings)
-        web.state.uow, web.state.policy = host.uow, host.policy
-        web.include_router(requests_web.router)
-        app, accounts = host.asgi(web), build_accounts(host.engine, settings)
-        client = await harness.staff_client(app, accounts, roles=("clerk", "leader"))
-        yield host, app, accounts, client
+def intake(intake_stack):
+    stack = intake_stack
+    return stack.host, stack.app, stack.accounts, stack.client
 
 
 def _form(**changes) -> dict:

@@ -3,7 +3,6 @@
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from services.intake.domain.notices import (
     Rejection,
@@ -12,7 +11,7 @@ from services.intake.domain.notices import (
     revision_outcome,
 )
 from shared.external import ReferralNotice
-from shared.vocabulary import ProceduralStatus
+
 from tests import harness
 
 ICT = timezone(timedelta(hours=7))
