@@ -94,8 +94,8 @@ class MissedBeneficiaryDetected(Event):
     missed_id: str
     notice_key: str
     person_id: str
-    agency_code: str
-    reason: str = Field(description="`did_not_ask` or `request_passed_late`.")
+    agency_code: str = Field(description="The referring agency; empty when the center itself missed the deadline.")
+    reason: str = Field(description="`did_not_ask`, `request_passed_late` or `not_accepted_in_time`.")
     groups: list[str] = Field(default_factory=list)
     explanation: str = Field(description="Why, in Vietnamese, for staff.")
 

@@ -9,6 +9,8 @@ from services.intake.adapters import tables
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.consumers import consumers
 from services.intake.service_layer.policy import IntakePolicy
+from services.intake.service_layer.requests import flag_overdue_acceptances
+from services.runtime.unit_of_work import utcnow
 from services.intake.entrypoints.web import build_accounts, build_web
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.runtime import reference_files
@@ -48,7 +50,13 @@ def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWor
         log.info("intake: reference data loaded from %s (%d branches, %d agencies, %d staff accounts)",
                  settings.reference_dir, len(branches), len(agencies), len(users))
 
+    async def check_center_clock() -> None:
+        async with host.uow() as work:
+            if await flag_overdue_acceptances(work, utcnow()):
+                await work.commit()
+
     host.on_start.append(load_reference)
+    host.periodic.append((settings.clock_check_s, check_center_clock))
     host.policy = policy
     return host
 

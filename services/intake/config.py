@@ -22,6 +22,7 @@ class IntakeSettings(ServiceSettings):
     evaluation_url: str = Field(default="http://127.0.0.1:8002", validation_alias=AliasChoices("TGPL_EVALUATION_URL"))
     reporting_url: str = Field(default="http://127.0.0.1:8003", validation_alias=AliasChoices("TGPL_REPORTING_URL"))
     rules_file: Path | None = Field(default=None, description="Intake rules (JSON); default: the shipped v1 rules.")
+    clock_check_s: float = Field(default=60.0, gt=0, description="How often missed deadlines are looked for.")
     page_size: int = Field(default=50, ge=10, le=500)
     session_idle_minutes: int = Field(default=30, ge=1, description="A session ends after this long unused.")
     session_max_hours: int = Field(default=12, ge=1, description="A session ends this long after log-in.")

@@ -47,6 +47,9 @@ class ServiceHost(Generic[U]):
     uow: Callable[[], U]
     migrations: Path
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: (seconds, job): work the service does on a clock, e.g. finding missed deadlines
+    periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = field(default_factory=list)
+    _periodic_tasks: list[asyncio.Task] = field(default_factory=list)
     nc: NatsClient | None = None
     started: bool = False
     policy: object = None  # the service's decision rules, when it has some (intake)
@@ -63,6 +66,7 @@ class ServiceHost(Generic[U]):
         self.relay.start(self.nc)
         await self.broker.start()
         await self.consumers.start(self.nc)
+        self._periodic_tasks = [asyncio.create_task(self._every(seconds, job)) for seconds, job in self.periodic]
         self.started = True
         log.info("%s started: database %s, NATS %s", self.name,
                  self.engine.url.render_as_string(hide_password=True), self.settings.nats_url)
@@ -70,6 +74,9 @@ class ServiceHost(Generic[U]):
     async def stop(self) -> None:
         """Stop consuming, flush nothing half-done (transactions roll back), close connections."""
         self.started = False
+        for task in self._periodic_tasks:
+            task.cancel()
+        await asyncio.gather(*self._periodic_tasks, return_exceptions=True)
         await self.consumers.stop()
         await self.broker.stop()
         await self.relay.stop()
@@ -78,6 +85,16 @@ class ServiceHost(Generic[U]):
             # connection with pull subscriptions waits for its full drain timeout.
             await self.nc.close()
         await self.engine.dispose()
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed round is logged and tried again next time
+                log.exception("%s: periodic job %s failed", self.name, getattr(job, "__name__", job))
+            await asyncio.sleep(seconds)
 
     async def health(self) -> dict:
         """What /healthz reports: database, broker, outbox backlog, dead letters."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -87,3 +89,11 @@ class RequestRepository:
             .select_from(t.communes.outerjoin(t.branches, t.branches.c.code == t.communes.c.branch_code))
             .where(t.communes.c.code == commune_code))).one_or_none()
         return dict(row._mapping) if row else {"commune_name": None, "branch_name": None}
+
+    async def overdue_undecided(self, now: datetime) -> list[AidRequest]:
+        """Requests still waiting for a decision after their acceptance deadline."""
+        r = t.requests
+        rows = (await self._conn.execute(sa.select(r).where(
+            r.c.status.in_([RequestStatus.REGISTERED.value, RequestStatus.PAPERS_MISSING.value]),
+            r.c.acceptance_due.is_not(None), r.c.acceptance_due < now))).all()
+        return [_entity(row) for row in rows]

@@ -190,6 +190,7 @@ _MISSED_TEXT = {
     "did_not_ask": "Người thuộc diện được trợ giúp pháp lý nhưng chưa yêu cầu: cần gặp, giải thích quyền "
                    "và ghi nhận kết quả.",
     "request_passed_late": "Cơ quan tố tụng chuyển yêu cầu trợ giúp pháp lý quá thời hạn luật định.",
+    # "not_accepted_in_time" comes from the center's own clock (service_layer/requests.py).
 }
 
 

@@ -30,7 +30,7 @@ from services.intake.domain.requests import (
 )
 from services.intake.domain.staff import StaffUser
 from services.intake.domain.urgency import center_deadlines, is_immediate_acceptance
-from services.intake.service_layer.handlers import PRODUCER, eligibility_record, resolve_person
+from services.intake.service_layer.handlers import LOCAL_TZ, PRODUCER, eligibility_record, resolve_person
 from services.intake.service_layer.policy import IntakePolicy
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from shared import events as ev
@@ -182,3 +182,23 @@ async def mark_papers_missing(uow: IntakeUnitOfWork, request_id: str, note: str,
     request.mark_papers_missing(note, by=user.username, at=now)
     await _save(uow, request, previous)
     await uow.commit()
+
+
+async def flag_overdue_acceptances(uow: IntakeUnitOfWork, now: datetime) -> int:
+    """A request still undecided after its acceptance deadline is a person the center is missing:
+    record it once, with an event, so it shows with the other missed beneficiaries."""
+    flagged = 0
+    for request in await uow.requests.overdue_undecided(now):
+        missed_id = str(uuid.uuid4())
+        explanation = ("Yêu cầu trợ giúp pháp lý chưa được thụ lý trong thời hạn "
+                       f"(hạn {request.acceptance_due.astimezone(LOCAL_TZ).strftime('%d/%m/%Y')}).")
+        if not await uow.missed.add(missed_id=missed_id, notice_key=f"request:{request.request_id}",
+                                    person_id=request.person_id, agency_code="", reason="not_accepted_in_time",
+                                    explanation=explanation, groups=list(request.claimed_groups), detected_at=now):
+            continue
+        await uow.outbox.add_event(ev.MissedBeneficiaryDetected(
+            producer=PRODUCER, correlation_id=f"request:{request.request_id}", occurred_at=now, missed_id=missed_id,
+            notice_key=f"request:{request.request_id}", person_id=request.person_id, agency_code="",
+            reason="not_accepted_in_time", groups=list(request.claimed_groups), explanation=explanation))
+        flagged += 1
+    return flagged

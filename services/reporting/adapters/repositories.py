@@ -72,7 +72,7 @@ class FiguresRepository:
             sa.select(n.c.agency_code, sa.func.count(), sa.func.sum(sa.case((n.c.late.is_(True), 1), else_=0)))
             .where(_in(n.c.sent_at, start, end)).group_by(n.c.agency_code))).all()}
         missed_by_agency = dict((await self._conn.execute(
-            sa.select(m.c.agency_code, sa.func.count()).where(_in(m.c.at, start, end))
+            sa.select(m.c.agency_code, sa.func.count()).where(_in(m.c.at, start, end), m.c.agency_code != "")
             .group_by(m.c.agency_code))).all())
         c = t.rm_cases
         commune = sa.func.coalesce(c.c.commune_code, "unknown")

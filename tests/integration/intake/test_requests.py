@@ -9,7 +9,7 @@ import pytest
 
 from services.intake.domain.requests import parse_staff_request
 from services.intake.domain.staff import StaffUser
-from services.intake.service_layer.requests import register_request
+from services.intake.service_layer.requests import flag_overdue_acceptances, register_request
 from services.runtime.unit_of_work import utcnow
 from tests import harness
 
@@ -206,3 +206,20 @@ async def test_forms_need_the_csrf_token_and_pages_the_role(intake, db_backend):
     for path in ("/requests/new", "/requests", f"/requests/{request_id}", f"/requests/{request_id}/refusal"):
         assert (await admin.get(path)).status_code == 403, path
     assert (await client.get("/requests/no-such-request")).status_code == 404
+
+
+async def test_a_request_not_accepted_in_time_becomes_a_missed_beneficiary_once(intake, jetstream, db_backend):
+    host, _, _, client = intake
+    rules = host.policy.rules
+    form = parse_staff_request(_form(full_name="Đinh Thị Muộn"), rules, utcnow().astimezone(rules.zone).date())
+    async with host.uow() as uow:
+        await register_request(uow, form, StaffUser("clerk", "Cán bộ", frozenset()), host.policy,
+                               utcnow() - timedelta(days=10))
+    for _ in range(2):  # the clock runs again: still one record
+        async with host.uow() as uow:
+            await flag_overdue_acceptances(uow, utcnow())
+            await uow.commit()
+    missed = await harness.eventually(
+        lambda: harness.events_of(jetstream, "TGPL_INTAKE", "intake.missed_beneficiary_detected"))
+    assert len(missed) == 1 and missed[0]["reason"] == "not_accepted_in_time" and missed[0]["agency_code"] == ""
+    assert "Đinh Thị Muộn" in (await client.get("/missed")).text
