@@ -100,6 +100,17 @@ class MissedBeneficiaryDetected(Event):
     explanation: str = Field(description="Why, in Vietnamese, for staff.")
 
 
+class PerformerChangeRequested(Event):
+    """The beneficiary applied for another performer; a written answer and a new assignment are due."""
+
+    TYPE: ClassVar[str] = "intake.performer_change_requested"
+
+    case_id: str
+    officer_id: str | None
+    reason: str
+    due: AwareDatetime = Field(description="End of the 3rd working day after the application.")
+
+
 class RequestRefused(Event):
     """A request was refused in writing on one of the four legal grounds."""
 
@@ -199,6 +210,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CaseOpened,
     CaseNoticeLinked,
     MissedBeneficiaryDetected,
+    PerformerChangeRequested,
     RequestRefused,
     CaseClosed,
     OfficerRegistered,

@@ -30,6 +30,7 @@ EVENT_SUBJECTS: dict[type[ev.Event], str] = {
     ev.CaseOpened: "tgpl.intake.case_opened",
     ev.CaseNoticeLinked: "tgpl.intake.case_notice_linked",
     ev.MissedBeneficiaryDetected: "tgpl.intake.missed_beneficiary_detected",
+    ev.PerformerChangeRequested: "tgpl.intake.performer_change_requested",
     ev.RequestRefused: "tgpl.intake.request_refused",
     ev.CaseClosed: "tgpl.intake.case_closed",
     ev.OfficerRegistered: "tgpl.assignment.officer_registered",

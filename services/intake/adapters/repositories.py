@@ -141,8 +141,22 @@ class CaseRepository:
             person_id=person_id, matter_id=matter_id))
 
     async def record_assignment(self, case_id: str, officer_id: str, assigned_at: datetime, reason: str) -> None:
+        # A new assignment answers a pending change-of-performer application.
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
-            officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason, status=CaseStatus.ASSIGNED))
+            officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason, status=CaseStatus.ASSIGNED,
+            performer_change_due=sa.case(
+                (sa.and_(t.cases.c.performer_change_requested_at.is_not(None),
+                         t.cases.c.performer_change_requested_at < assigned_at), None),
+                else_=t.cases.c.performer_change_due)))
+
+    async def request_performer_change(self, case_id: str, *, at: datetime, reason: str, due: datetime) -> str | None:
+        """Record the beneficiary's application; returns the current officer, None if no such case."""
+        row = (await self._conn.execute(sa.select(t.cases.c.officer_id).where(t.cases.c.case_id == case_id))).one_or_none()
+        if row is None:
+            return None
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+            performer_change_requested_at=at, performer_change_reason=reason, performer_change_due=due))
+        return row.officer_id or ""
 
     async def record_assignment_failure(self, case_id: str, reason: str) -> None:
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(

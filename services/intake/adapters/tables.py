@@ -98,6 +98,10 @@ cases = sa.Table(
     sa.Column("matter_id", sa.String(36), nullable=True),
     sa.Column("name_key", sa.String(200), nullable=True, index=True),
     sa.Column("assignment_due", UtcDateTime(), nullable=True),
+    # the beneficiary's application to change the performer (Law Art. 33: answer within 3 working days)
+    sa.Column("performer_change_requested_at", UtcDateTime(), nullable=True),
+    sa.Column("performer_change_reason", sa.Text, nullable=True),
+    sa.Column("performer_change_due", UtcDateTime(), nullable=True),
     sa.Index("ix_cases_opened_at", "opened_at"),
     sa.Index("ix_cases_status_opened_at", "status", "opened_at"),
     sa.Index("ix_cases_branch_opened_at", "branch_code", "opened_at"),

@@ -37,5 +37,6 @@ def consumers(policy: IntakePolicy) -> list:
 PUBLISHES = [
     (subjects.INBOUND_REJECTED, NoticeRejection),
     *((subjects.subject_of(cls), cls) for cls in (ev.NoticeReceived, ev.NoticeRejected, ev.CaseOpened,
-                                                  ev.CaseNoticeLinked, ev.MissedBeneficiaryDetected)),
+                                                  ev.CaseNoticeLinked, ev.MissedBeneficiaryDetected,
+                                                  ev.PerformerChangeRequested)),
 ]

@@ -22,6 +22,9 @@ def timeline(case: dict, local: Callable, audit: list[dict]) -> list[dict]:
     elif case.get("assignment_reason"):
         items.append({"at": case["opened_at"], "what": "Chưa phân công được", "who": "Hệ thống",
                       "why": case["assignment_reason"]})
+    if case.get("performer_change_requested_at"):
+        items.append({"at": case["performer_change_requested_at"], "what": "Đề nghị thay đổi người thực hiện",
+                      "who": "Người được trợ giúp", "why": case.get("performer_change_reason")})
     for entry in audit:
         items.append({"at": entry["at"], "what": _AUDIT_ACTIONS.get(entry["action"], entry["action"]),
                       "who": entry["username"], "why": ""})
@@ -31,4 +34,4 @@ def timeline(case: dict, local: Callable, audit: list[dict]) -> list[dict]:
     return items
 
 
-_AUDIT_ACTIONS = {"view_case": "Xem hồ sơ vụ việc"}
+_AUDIT_ACTIONS = {"view_case": "Xem hồ sơ vụ việc", "request_performer_change": "Ghi nhận đề nghị thay đổi người thực hiện"}

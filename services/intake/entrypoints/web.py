@@ -22,6 +22,7 @@ from services.intake.config import IntakeSettings
 from services.intake.domain.staff import Permission
 from services.intake.entrypoints import auth, labels, requests_web
 from services.intake.entrypoints.timeline import timeline
+from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
 from services.runtime.unit_of_work import utcnow
 
 def _page_context(request: Request) -> dict:
@@ -73,10 +74,25 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
             return TEMPLATES.TemplateResponse(request, "message.html", {
                 "title": "Không tìm thấy vụ việc", "message": "Vụ việc này không có trong sổ thụ lý."}, status_code=404)
         await accounts.audit(session.user, "view_case", case_id)
+        case["performer_change_due_local"] = local(case["performer_change_due"])
+        case["performer_change_overdue"] = bool(case["performer_change_due"] and case["performer_change_due"] < utcnow())
         return TEMPLATES.TemplateResponse(request, "case.html", {
             "case": case, "timeline": timeline(case, local, await accounts.audit_entries(case_id)),
             "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
             "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS})
+
+    @ui.post("/cases/{case_id}/performer-change", dependencies=[Depends(auth.csrf_checked)])
+    async def performer_change(request: Request, case_id: str, reason: str = Form(""),
+                               session: Session = Depends(auth.require(Permission.DECIDE_REQUEST))):
+        try:
+            async with request.app.state.uow() as uow:
+                await request_performer_change(uow, case_id, reason, request.app.state.policy, utcnow())
+                await uow.commit()
+        except CaseActionRefused as exc:
+            return TEMPLATES.TemplateResponse(request, "message.html", {
+                "title": "Chưa ghi nhận được", "message": str(exc)}, status_code=422)
+        await accounts.audit(session.user, "request_performer_change", case_id, reason=reason.strip())
+        return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
     @ui.get("/missed", response_class=HTMLResponse)
     async def missed_page(request: Request, status: str = "open",
@@ -153,6 +169,8 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
             row["opened_local"] = local(row["opened_at"])
             row["assignment_overdue"] = (row["officer_id"] is None and row["assignment_due"] is not None
                                          and row["assignment_due"] < now)
+            row["performer_change_overdue"] = (row["performer_change_due"] is not None
+                                               and row["performer_change_due"] < now)
 
         def page_url(n: int) -> str:
             return "/cases?" + urlencode({"status": status, "branch": branch, "q": q, "page": n})

@@ -146,3 +146,30 @@ async def test_a_corrected_notice_updates_its_case(intake, jetstream, db_backend
     cases = (await client.get("/api/cases")).json()["cases"]
     assert len(cases) == 1
     assert (cases[0]["full_name"], cases[0]["summary"]) == ("Nguyễn Văn Anh", "Cướp giật tài sản")
+
+
+async def test_a_change_of_performer_is_due_in_3_working_days_and_answered_by_a_new_assignment(
+        intake, jetstream, db_backend):
+    from shared import events as ev
+
+    _, client = intake
+    await send(jetstream, harness.make_notice(person__full_name="Trịnh Văn Đổi"))
+    case = (await harness.eventually(lambda: intake_events(jetstream, "intake.case_opened", 1)))[0]
+    page = await client.get(f"/cases/{case['case_id']}")
+    response = await client.post(f"/cases/{case['case_id']}/performer-change",
+                                 data={"csrf_token": csrf(page.text), "reason": "Muốn người thực hiện là nữ"})
+    assert response.status_code == 303
+    asked = await harness.eventually(lambda: intake_events(jetstream, "intake.performer_change_requested", 1))
+    assert asked[0]["case_id"] == case["case_id"] and asked[0]["reason"] == "Muốn người thực hiện là nữ"
+    page = (await client.get(f"/cases/{case['case_id']}")).text
+    assert "Hạn trả lời và phân công lại" in page and "Muốn người thực hiện là nữ" in page
+
+    assigned = ev.CaseAssigned(case_id=case["case_id"], officer_id="TGV-007", is_leader=False, branch_code="HQ",
+                               rule="reassign", reason="Phân công lại theo đề nghị")
+    await harness.publish(jetstream, subjects.subject_of(ev.CaseAssigned), assigned.model_dump_json().encode(),
+                          assigned.event_id)
+
+    async def answered():
+        return "Hạn trả lời và phân công lại" not in (await client.get(f"/cases/{case['case_id']}")).text
+
+    await harness.eventually(answered)

@@ -38,6 +38,7 @@ SAMPLES: list[Event] = [
                         stage="prosecution", rule="matter.next_stage.v1"),
     ev.MissedBeneficiaryDetected(missed_id="mb-1", notice_key="CA-GL:N-2", person_id="p-1", agency_code="CA-GL",
                                  reason="did_not_ask", groups=["child"], explanation="Trẻ em chưa yêu cầu"),
+    ev.PerformerChangeRequested(case_id="c-1", officer_id="o-1", reason="Không tin tưởng", due=AT + timedelta(days=3)),
     ev.RequestRefused(request_id="r-1", ground="d", reason="Đã có tổ chức khác thụ lý"),
     ev.CaseClosed(case_id="c-1", outcome="terminated:withdrawn", officer_id="o-1"),
     ev.OfficerRegistered(officer_id="o-1", full_name="Trần Thị Bình", branch_code="HQ", is_leader=True,
@@ -53,7 +54,7 @@ SAMPLES: list[Event] = [
 
 def test_the_samples_cover_every_event_type():
     assert sorted(type(s).TYPE for s in SAMPLES) == sorted(ev.EVENT_TYPES)
-    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 11
+    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 12
 
 
 def test_event_types_are_distinct_and_named_by_their_service():
