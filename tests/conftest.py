@@ -17,7 +17,6 @@ import nats
 import pytest
 
 from deploy.local.nats_server import EmbeddedNats, free_port
-from services.runtime.streams import ensure_streams
 from tests import harness
 
 
@@ -62,7 +61,6 @@ async def jetstream(nats_url: str) -> AsyncIterator[nats.js.JetStreamContext]:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await harness.reset_streams(js)
-    await ensure_streams(js)
     try:
         yield js
     finally:

@@ -23,12 +23,25 @@ DEMO_DATA = Path(__file__).resolve().parents[1] / "deploy" / "demo" / "data"
 
 
 async def reset_streams(js) -> None:
-    """Delete tgpl's streams (and so their consumers) so a test starts from nothing."""
+    """Delete and declare again tgpl's streams, so a test starts from nothing (messages, consumers
+    and the duplicate window: a purge would keep the window and drop a test's fixed msg ids)."""
+    from nats.js.errors import ServerError
+
+    from services.runtime.streams import ensure_streams
+
     for spec in STREAMS:
         try:
             await js.delete_stream(spec.name)
         except NotFoundError:
             pass
+    for attempt in range(50):
+        try:
+            await ensure_streams(js)
+            return
+        except ServerError:
+            # 'error creating store for stream': the server is still removing the old files.
+            await asyncio.sleep(0.1 * (attempt + 1))
+    await ensure_streams(js)
 
 
 def _admin_dsn(base_url: str) -> str:

@@ -26,6 +26,15 @@ SERVICES = ("intake", "assignment", "evaluation", "reporting")
 COLOURS = {"nats": "36", "intake": "32", "assignment": "35", "evaluation": "34", "reporting": "33", "tgpl": "1"}
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the launcher dies, even by kill -9, so no service is orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class StartupError(RuntimeError):
     """Something the operator must fix before the system can start; the message says what."""
 
@@ -113,7 +122,8 @@ class Supervisor:
     async def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         process = await asyncio.create_subprocess_exec(
             *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True)  # Ctrl-C reaches the supervisor only; it stops children in order
+            start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops children in order
+            preexec_fn=_die_with_parent)
         self.children[name] = process
         self._pumps.append(asyncio.create_task(self._pump(name, process)))
 

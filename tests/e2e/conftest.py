@@ -1,6 +1,7 @@
 """The whole system as real processes, started the way `tgpl up` starts it."""
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -26,8 +27,13 @@ def system(tmp_path):
         yield process, ports, tmp_path / "up.log"
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            # Ctrl-C, as an operator would: the launcher stops its services and nats-server.
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         log.close()
 
 

@@ -69,3 +69,33 @@ def test_a_taken_port_names_the_variable_to_change(tmp_path):
     assert result.returncode == 2
     assert f"Port {port} (NATS) is already in use" in result.stdout
     assert "TGPL_NATS_PORT=" in result.stdout and f"TGPL_NATS_URL=nats://127.0.0.1:{port}" in result.stdout
+
+
+
+def _children_of(pid: int) -> list[int]:
+    """Pids whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+async def test_killing_the_launcher_leaves_no_service_behind(system):
+    process, ports, _ = system
+    await wait_until_up(ports)
+    children = _children_of(process.pid)
+    assert len(children) == 5  # nats-server and four services
+    process.kill()  # kill -9: no chance to stop anything itself
+    process.wait()
+
+    async def all_gone() -> bool:
+        return not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+                       for pid in children)
+
+    await harness.eventually(all_gone, timeout=30)
