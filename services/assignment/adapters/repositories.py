@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assignment.adapters import tables as t
 from services.assignment.domain.roster import Officer
+from services.runtime.unit_of_work import insert_ignoring_conflicts
 
 
 def _officer(row) -> Officer:
@@ -72,11 +73,34 @@ class AssignmentRepository:
             .group_by(t.cases.c.officer_id))).all()
         return {officer_id: count for officer_id, count in rows}
 
+    async def case(self, case_id: str):
+        """The stored case and its current decision, or None."""
+        return (await self._conn.execute(sa.select(t.cases).where(t.cases.c.case_id == case_id))).one_or_none()
+
+    async def excluded(self, case_id: str) -> frozenset[str]:
+        """Officers never to be offered this case again."""
+        return frozenset((await self._conn.execute(sa.select(t.exclusions.c.officer_id)
+                                                   .where(t.exclusions.c.case_id == case_id))).scalars())
+
+    async def exclude(self, case_id: str, officer_id: str, why: str, at: datetime) -> None:
+        await self._conn.execute(insert_ignoring_conflicts(self._conn, t.exclusions).values(
+            case_id=case_id, officer_id=officer_id, why=why, at=at))
+
+    async def reassign(self, *, case_id: str, officer_id: str | None, decided_at: datetime, rule: str, reason: str,
+                       candidates: list[dict]) -> None:
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+            officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates))
+        await self._conn.execute(sa.insert(t.history).values(
+            case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="reassignment", rule=rule,
+            reason=reason))
+
     async def record(self, *, case_id: str, field: str, branch_code: str | None, urgent: bool, opened_at: datetime,
                      officer_id: str | None, decided_at: datetime, rule: str, reason: str, candidates: list[dict]) -> None:
         await self._conn.execute(sa.insert(t.cases).values(
             case_id=case_id, field=field, branch_code=branch_code, urgent=urgent, opened_at=opened_at,
             officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates))
+        await self._conn.execute(sa.insert(t.history).values(
+            case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="initial", rule=rule, reason=reason))
 
 
 async def roster_with_loads(engine: AsyncEngine) -> list[dict]:

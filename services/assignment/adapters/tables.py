@@ -41,3 +41,22 @@ cases = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("candidates", sa.JSON, nullable=False),
 )
+
+history = sa.Table(
+    "assignment_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("officer_id", sa.String(32), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+exclusions = sa.Table(
+    "case_exclusions", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("officer_id", sa.String(32), primary_key=True),
+    sa.Column("why", sa.String(32), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+)

@@ -16,6 +16,9 @@ RULE = "least-load-vs-target/v1"
 EXCLUDED_INACTIVE = "inactive"
 EXCLUDED_FIELD = "does_not_handle_field"
 EXCLUDED_LOCALITY = "outside_locality"
+#: Law Art. 25(2): an officer who declined a case, or was replaced at the beneficiary's request,
+#: is never offered the same case again.
+EXCLUDED_PREVIOUSLY = "declined_or_replaced"
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,18 @@ class Decision:
 
 
 def decide(case: CaseToAssign, officers: list[Officer], loads: dict[str, int], *, head_office: str | None,
-           quota: QuotaPolicy, on: date, branch_names: dict[str, str] | None = None) -> Decision:
-    """Choose the officer for a case, or explain why nobody can take it."""
+           quota: QuotaPolicy, on: date, branch_names: dict[str, str] | None = None,
+           excluded: frozenset[str] = frozenset()) -> Decision:
+    """Choose the officer for a case, or explain why nobody can take it.
+
+    `excluded` are officers who declined this case or were replaced on it; they are never chosen.
+    """
     names = branch_names or {}
     localities = [b for b in (case.branch_code, head_office) if b]
     localities = list(dict.fromkeys(localities))
     last: Decision | None = None
     for locality in localities:
-        decision = _decide_in(case, officers, loads, locality, names.get(locality, locality), quota, on)
+        decision = _decide_in(case, officers, loads, locality, names.get(locality, locality), quota, on, excluded)
         if decision.officer is not None:
             if locality != case.branch_code:
                 target = names.get(locality, locality)
@@ -71,12 +78,15 @@ def decide(case: CaseToAssign, officers: list[Officer], loads: dict[str, int], *
 
 
 def _decide_in(case: CaseToAssign, officers: list[Officer], loads: dict[str, int], locality: str,
-               place: str, quota: QuotaPolicy, on: date) -> Decision:
+               place: str, quota: QuotaPolicy, on: date, excluded: frozenset[str] = frozenset()) -> Decision:
     candidates: list[Candidate] = []
     scored: list[tuple[float, int, date, str, Officer]] = []
     for officer in sorted(officers, key=lambda o: o.officer_id):
         if not officer.active:
             candidates.append(Candidate(officer.officer_id, False, EXCLUDED_INACTIVE))
+            continue
+        if officer.officer_id in excluded:
+            candidates.append(Candidate(officer.officer_id, False, EXCLUDED_PREVIOUSLY))
             continue
         if officer.branch_code != locality:
             candidates.append(Candidate(officer.officer_id, False, EXCLUDED_LOCALITY))

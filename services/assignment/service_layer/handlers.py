@@ -53,6 +53,40 @@ async def assign_case(uow: AssignmentUnitOfWork, event: ev.CaseOpened, delivery:
         branch_code=decision.locality, rule=RULE, reason=decision.reason, candidates=candidates, **trace))
 
 
+async def reassign_case(uow: AssignmentUnitOfWork, event: ev.PerformerChangeRequested, _delivery: Delivery) -> None:
+    """The beneficiary asked for another performer: the current one is never offered this case
+    again, and the case goes to the next officer by the same rule, with the reasons."""
+    case = await uow.assignments.case(event.case_id)
+    if case is None:
+        return
+    decided_at = utcnow()
+    if case.officer_id:
+        await uow.assignments.exclude(event.case_id, case.officer_id, "replaced_on_request", decided_at)
+    local_day = event.occurred_at.astimezone(LOCAL_TZ)
+    decision = decide(
+        CaseToAssign(event.case_id, case.field, case.branch_code, case.urgent),
+        await uow.roster.all(),
+        await uow.assignments.loads_since(datetime(local_day.year, 1, 1, tzinfo=LOCAL_TZ)),
+        head_office=await uow.roster.head_office(), quota=QUOTA_2022, on=local_day.date(),
+        branch_names=await uow.roster.branch_names(), excluded=await uow.assignments.excluded(event.case_id),
+    )
+    candidates = [ev.CandidateScore(**asdict(c)) for c in decision.candidates]
+    why = f"Phân công lại theo đề nghị của người được trợ giúp ({event.reason}). "
+    await uow.assignments.reassign(
+        case_id=event.case_id, officer_id=decision.officer.officer_id if decision.officer else None,
+        decided_at=decided_at, rule=RULE, reason=why + decision.reason, candidates=[c.model_dump() for c in candidates])
+    trace = {"producer": PRODUCER, "correlation_id": event.correlation_id, "causation_id": event.event_id,
+             "occurred_at": decided_at}
+    if decision.officer is None:
+        await uow.outbox.add_event(ev.CaseAssignmentFailed(
+            case_id=event.case_id, branch_code=case.branch_code, reason=why + decision.reason, candidates=candidates,
+            **trace))
+        return
+    await uow.outbox.add_event(ev.CaseAssigned(
+        case_id=event.case_id, officer_id=decision.officer.officer_id, is_leader=decision.officer.is_leader,
+        branch_code=decision.locality, rule=RULE, reason=why + decision.reason, candidates=candidates, **trace))
+
+
 async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, on: datetime) -> bool:
     """Add or update a roster entry; a change is published as an event. True when it changed."""
     if not await uow.roster.save(officer):
@@ -68,4 +102,4 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, on: d
     return True
 
 
-EVENT_HANDLERS = {ev.CaseOpened: assign_case}
+EVENT_HANDLERS = {ev.CaseOpened: assign_case, ev.PerformerChangeRequested: reassign_case}

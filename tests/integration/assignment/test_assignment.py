@@ -110,3 +110,29 @@ async def test_no_eligible_officer_is_reported_not_hidden(jetstream, nats_url, d
 async def _officer_events(js, n: int):
     found = await harness.events_of(js, "TGPL_ASSIGNMENT", "assignment.officer_registered")
     return found if len(found) >= n else None
+
+
+async def test_a_change_of_performer_goes_to_someone_else_and_never_back(assignment, jetstream, db_backend):
+    from datetime import timedelta
+
+    from services.runtime.unit_of_work import utcnow
+
+    opened = case_opened("CN-PC")
+    await publish_event(jetstream, opened)
+    first = (await harness.eventually(lambda: _assignments(jetstream, 1)))[0]
+    officers = [first["officer_id"]]
+    for round_ in range(2):
+        change = ev.PerformerChangeRequested(producer="test", case_id=opened.case_id, officer_id=officers[-1],
+                                             reason=f"Lần {round_ + 1}", due=utcnow() + timedelta(days=3))
+        await publish_event(jetstream, change)
+        latest = (await harness.eventually(lambda: _assignments(jetstream, round_ + 2)))[-1]
+        assert latest["officer_id"] not in officers, "a replaced officer is never offered the case again"
+        assert latest["reason"].startswith(f"Phân công lại theo đề nghị của người được trợ giúp (Lần {round_ + 1})")
+        excluded = {c["officer_id"] for c in latest["candidates"] if c["excluded_by"] == "declined_or_replaced"}
+        assert excluded == set(officers)
+        officers.append(latest["officer_id"])
+
+
+async def _assignments(js, n: int):
+    found = await harness.events_of(js, "TGPL_ASSIGNMENT", "assignment.case_assigned")
+    return found if len(found) >= n else None

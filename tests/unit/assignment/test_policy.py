@@ -213,3 +213,12 @@ def test_reasons_name_branches_as_staff_know_them():
     decision = decide(CRIMINAL_IN_A, officers, {}, head_office="HQ", quota=QUOTA_2022, on=ON, branch_names=names)
     assert decision.reason.startswith("Không có trợ giúp viên phù hợp tại Chi nhánh số 1; chuyển về Trụ sở Trung tâm. ")
     assert "đủ điều kiện tại Trụ sở Trung tâm" in decision.reason
+
+
+def test_an_officer_who_declined_or_was_replaced_is_never_chosen_again():
+    officers = [Officer("o-1", "Một", "CN-A", ("criminal",), SENIOR),
+                Officer("o-2", "Hai", "CN-A", ("criminal",), JUNIOR)]
+    decision = decide(CRIMINAL_IN_A, officers, {"o-1": 0, "o-2": 5}, head_office="HQ", quota=QUOTA_2022, on=ON,
+                      excluded=frozenset({"o-1"}))
+    assert decision.officer.officer_id == "o-2"
+    assert {c.officer_id: c.excluded_by for c in decision.candidates}["o-1"] == "declined_or_replaced"
