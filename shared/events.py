@@ -149,6 +149,8 @@ class OfficerRegistered(Event):
     appointed_on: date
     quota_target: int
     active: bool = True
+    absences: list[dict] = Field(default_factory=list,
+                                 description="Leave, training, maternity periods: {start, end, kind}, days inclusive.")
 
 
 class CandidateScore(BaseModel):

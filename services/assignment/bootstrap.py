@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.assignment.adapters import tables
 from services.assignment.config import AssignmentSettings
-from services.assignment.domain.roster import Officer
+from services.assignment.domain.roster import Absence, Officer
 from services.assignment.entrypoints.consumers import CONSUMERS
 from services.assignment.entrypoints.web import build_web
 from services.assignment.service_layer.handlers import register_officer
@@ -41,6 +41,8 @@ def build(settings: AssignmentSettings | None = None) -> ServiceHost[AssignmentU
                     fields=tuple(o["fields"]), appointed_on=date.fromisoformat(o["appointed_on"]),
                     leader_role=o.get("leader_role"), active=bool(o.get("active", True)),
                     kind=o.get("kind", "legal_aid_officer"),
+                    absences=tuple(Absence(date.fromisoformat(a["start"]), date.fromisoformat(a["end"]),
+                                           a.get("kind", "leave")) for a in o.get("absences", [])),
                 )
                 changed += await register_officer(work, officer, on=utcnow())
             await work.commit()

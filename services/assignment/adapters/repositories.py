@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.assignment.adapters import tables as t
-from services.assignment.domain.roster import Officer
+from services.assignment.domain.roster import Absence, Officer
 from services.runtime.unit_of_work import insert_ignoring_conflicts
 
 
 def _officer(row) -> Officer:
+    absences = tuple(Absence(date.fromisoformat(a["start"]), date.fromisoformat(a["end"]), a["kind"])
+                     for a in row.absences or [])
     return Officer(officer_id=row.officer_id, full_name=row.full_name, branch_code=row.branch_code,
                    fields=tuple(row.fields), appointed_on=row.appointed_on, leader_role=row.leader_role,
-                   active=row.active, kind=row.kind)
+                   active=row.active, kind=row.kind, absences=absences)
 
 
 class RosterRepository:
@@ -30,7 +32,9 @@ class RosterRepository:
         """Insert or update an officer; True when something changed (a new roster version)."""
         values = dict(full_name=officer.full_name, kind=officer.kind, branch_code=officer.branch_code,
                       leader_role=officer.leader_role, fields=list(officer.fields),
-                      appointed_on=officer.appointed_on, active=officer.active)
+                      appointed_on=officer.appointed_on, active=officer.active,
+                      absences=[{"start": a.start.isoformat(), "end": a.end.isoformat(), "kind": a.kind}
+                                for a in officer.absences])
         row = (await self._conn.execute(
             sa.select(t.officers).where(t.officers.c.officer_id == officer.officer_id))).one_or_none()
         if row is None:

@@ -25,6 +25,7 @@ officers = sa.Table(
     sa.Column("fields", sa.JSON, nullable=False),
     sa.Column("appointed_on", sa.Date, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("absences", sa.JSON, nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
 )
 

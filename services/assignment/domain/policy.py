@@ -16,6 +16,7 @@ RULE = "least-load-vs-target/v1"
 EXCLUDED_INACTIVE = "inactive"
 EXCLUDED_FIELD = "does_not_handle_field"
 EXCLUDED_LOCALITY = "outside_locality"
+EXCLUDED_ABSENT = "absent"
 #: Law Art. 25(2): an officer who declined a case, or was replaced at the beneficiary's request,
 #: is never offered the same case again.
 EXCLUDED_PREVIOUSLY = "declined_or_replaced"
@@ -84,6 +85,9 @@ def _decide_in(case: CaseToAssign, officers: list[Officer], loads: dict[str, int
     for officer in sorted(officers, key=lambda o: o.officer_id):
         if not officer.active:
             candidates.append(Candidate(officer.officer_id, False, EXCLUDED_INACTIVE))
+            continue
+        if officer.absent_on(on):
+            candidates.append(Candidate(officer.officer_id, False, EXCLUDED_ABSENT))
             continue
         if officer.officer_id in excluded:
             candidates.append(Candidate(officer.officer_id, False, EXCLUDED_PREVIOUSLY))

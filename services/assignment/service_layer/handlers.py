@@ -98,6 +98,7 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, on: d
         quota_target=QUOTA_2022.yearly_target(officer.appointed_on, officer.leader_role,
                                               on.astimezone(LOCAL_TZ).date()),
         active=officer.active,
+        absences=[{"start": a.start.isoformat(), "end": a.end.isoformat(), "kind": a.kind} for a in officer.absences],
     ))
     return True
 

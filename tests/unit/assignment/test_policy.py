@@ -1,7 +1,7 @@
 """The assignment decision: hard rules, least load against the yearly target, and its explanation."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from services.assignment.domain.policy import (
     EXCLUDED_FIELD,
@@ -222,3 +222,17 @@ def test_an_officer_who_declined_or_was_replaced_is_never_chosen_again():
                       excluded=frozenset({"o-1"}))
     assert decision.officer.officer_id == "o-2"
     assert {c.officer_id: c.excluded_by for c in decision.candidates}["o-1"] == "declined_or_replaced"
+
+
+def test_an_officer_on_leave_training_or_maternity_takes_no_new_case_that_day():
+    from services.assignment.domain.roster import Absence
+
+    away = Officer("o-1", "Một", "CN-A", ("criminal",), SENIOR,
+                   absences=(Absence(ON, ON, "training"),))
+    back = Officer("o-2", "Hai", "CN-A", ("criminal",), JUNIOR)
+    decision = decide(CRIMINAL_IN_A, [away, back], {"o-2": 9}, head_office="HQ", quota=QUOTA_2022, on=ON)
+    assert decision.officer.officer_id == "o-2"
+    assert {c.officer_id: c.excluded_by for c in decision.candidates}["o-1"] == "absent"
+    tomorrow = decide(CRIMINAL_IN_A, [away, back], {"o-2": 9}, head_office="HQ", quota=QUOTA_2022,
+                      on=ON + timedelta(days=1))
+    assert tomorrow.officer.officer_id == "o-1"
