@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import socket
 import subprocess
@@ -124,7 +123,3 @@ async def wait_for_jetstream(url: str, timeout_s: float = 15.0) -> None:
             await asyncio.sleep(0.2)
     raise TimeoutError(f"JetStream at {url} not ready: {last}")
 
-
-def env_with(**values: str) -> dict[str, str]:
-    """The current environment plus values (for child processes)."""
-    return {**os.environ, **values}

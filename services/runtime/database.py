@@ -41,11 +41,6 @@ def create_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fa
     return engine
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    """Whether the engine talks to SQLite (dialect-specific inserts differ)."""
-    return engine.dialect.name == "sqlite"
-
-
 class UtcDateTime(TypeDecorator):
     """A timezone-aware timestamp stored in UTC on every backend.
 
