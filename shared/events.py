@@ -53,6 +53,15 @@ class NoticeRejected(Event):
     errors: list[FieldError]
 
 
+class PartyRef(BaseModel):
+    """A party to a case as conflict-of-interest checks see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    full_name: str
+    national_id: str | None = None
+
+
 class CaseOpened(Event):
     """A request was accepted into the case register (thụ lý)."""
 
@@ -71,6 +80,14 @@ class CaseOpened(Event):
     groups: list[str] = Field(default_factory=list)
     procedural_status: ProceduralStatus | None = None
     urgent: bool = False
+    stage: str = Field(default="request", description="Stage at which the case reached the center: "
+                       "`investigation`, `prosecution`, `trial`, `detention` (a notice) or `request`.")
+    agency_case_ref: str | None = Field(default=None, description="The agency's case number; parties of one "
+                                        "matter share it (conflict of interest).")
+    person_id: str | None = Field(default=None, description="The beneficiary's person record.")
+    beneficiary: PartyRef | None = Field(default=None, description="Who the case is for, for conflict checks.")
+    opposing_parties: list[PartyRef] = Field(default_factory=list,
+                                             description="Parties with interests opposed to the beneficiary's.")
 
 
 class CaseNoticeLinked(Event):
@@ -84,6 +101,7 @@ class CaseNoticeLinked(Event):
     agency_code: str
     stage: str
     rule: str
+    agency_case_ref: str | None = Field(default=None, description="The new agency's own case number.")
 
 
 class MissedBeneficiaryDetected(Event):
@@ -151,6 +169,15 @@ class OfficerRegistered(Event):
     active: bool = True
     absences: list[dict] = Field(default_factory=list,
                                  description="Leave, training, maternity periods: {start, end, kind}, days inclusive.")
+    kind: str = "legal_aid_officer"
+    version: int = Field(default=1, description="The roster entry's version; every change adds one.")
+    changed_by: str | None = Field(default=None, description="Who changed it: a staff user, or `reference-data`.")
+    change_note: str | None = None
+    yearly_target: float | None = Field(default=None, description="This year's quota-adjusted target, exemptions "
+                                        "counted off (quota_target is it rounded).")
+    duty: list[dict] = Field(default_factory=list, description="Duty roster shifts: {start, end}, times with offset.")
+    declared_relationships: int = Field(default=0, description="How many relationships the officer declared "
+                                        "(the persons are kept by assignment only).")
 
 
 class CandidateScore(BaseModel):
@@ -161,9 +188,11 @@ class CandidateScore(BaseModel):
     officer_id: str
     eligible: bool
     excluded_by: str | None = Field(default=None, description="The hard rule that removed this officer.")
-    load: float | None = None
-    target: int | None = None
-    score: float | None = None
+    load: float | None = Field(default=None, description="Weighted cases this quota year before this one.")
+    target: float | None = Field(default=None, description="Quota-adjusted yearly target.")
+    score: float | None = Field(default=None, description="Lowest wins: (load + weight) / target + group term.")
+    is_leader: bool = False
+    on_duty: bool | None = None
 
 
 class CaseAssigned(Event):
@@ -178,6 +207,35 @@ class CaseAssigned(Event):
     rule: str = Field(description="Name and version of the decision rule that chose the officer.")
     reason: str = Field(description="Plain-language explanation, in Vietnamese, shown to staff.")
     candidates: list[CandidateScore] = Field(default_factory=list)
+    kind: str = Field(default="initial", description="`initial`, `reassignment` (declined or replaced), "
+                      "`override` (a leader's choice, with reason) or `approved_request` (an officer asked).")
+    decided_by: str | None = Field(default=None, description="The leader who overrode or approved; None for the rule.")
+    previous_officer_id: str | None = None
+    weight: float = Field(default=1.0, description="The case's weight in the officer's load.")
+
+
+class CaseTakeRequested(Event):
+    """An officer asked to take a case; only a leader's approval, with a reason, assigns it."""
+
+    TYPE: ClassVar[str] = "assignment.case_take_requested"
+
+    request_id: str
+    case_id: str
+    officer_id: str
+    reason: str
+
+
+class CaseTakeRequestDecided(Event):
+    """A leader approved or rejected an officer's request to take a case, with a reason."""
+
+    TYPE: ClassVar[str] = "assignment.case_take_request_decided"
+
+    request_id: str
+    case_id: str
+    officer_id: str
+    approved: bool
+    decided_by: str
+    reason: str
 
 
 class CaseAssignmentFailed(Event):
@@ -218,6 +276,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OfficerRegistered,
     CaseAssigned,
     CaseAssignmentFailed,
+    CaseTakeRequested,
+    CaseTakeRequestDecided,
     CaseEvaluated,
 )
 

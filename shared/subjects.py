@@ -36,6 +36,8 @@ EVENT_SUBJECTS: dict[type[ev.Event], str] = {
     ev.OfficerRegistered: "tgpl.assignment.officer_registered",
     ev.CaseAssigned: "tgpl.assignment.case_assigned",
     ev.CaseAssignmentFailed: "tgpl.assignment.case_assignment_failed",
+    ev.CaseTakeRequested: "tgpl.assignment.case_take_requested",
+    ev.CaseTakeRequestDecided: "tgpl.assignment.case_take_request_decided",
     ev.CaseEvaluated: "tgpl.evaluation.case_evaluated",
 }
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 
 from services.assignment.adapters import tables
 from services.assignment.config import AssignmentSettings
-from services.assignment.domain.roster import Absence, Officer
+from services.assignment.adapters.records import officer_from_record
 from services.assignment.entrypoints.consumers import CONSUMERS
 from services.assignment.entrypoints.web import build_web
 from services.assignment.service_layer.handlers import register_officer
@@ -35,18 +34,14 @@ def build(settings: AssignmentSettings | None = None) -> ServiceHost[AssignmentU
         async with host.uow() as work:
             for b in branches:
                 await work.roster.save_branch(b["code"], b["name"], bool(b.get("is_head_office")))
+            # officers.json seeds the roster; once an entry exists, the roster UI is its only editor.
             for o in officers:
-                officer = Officer(
-                    officer_id=o["officer_id"], full_name=o["full_name"], branch_code=o["branch_code"],
-                    fields=tuple(o["fields"]), appointed_on=date.fromisoformat(o["appointed_on"]),
-                    leader_role=o.get("leader_role"), active=bool(o.get("active", True)),
-                    kind=o.get("kind", "legal_aid_officer"),
-                    absences=tuple(Absence(date.fromisoformat(a["start"]), date.fromisoformat(a["end"]),
-                                           a.get("kind", "leave")) for a in o.get("absences", [])),
-                )
-                changed += await register_officer(work, officer, on=utcnow())
+                if await work.roster.get(o["officer_id"]) is None:
+                    await register_officer(work, officer_from_record(o), changed_by="reference-data",
+                                           at=utcnow(), note="officers.json")
+                    changed += 1
             await work.commit()
-        log.info("assignment: roster loaded from %s (%d officers, %d changed)",
+        log.info("assignment: roster loaded from %s (%d officers, %d new)",
                  settings.reference_dir, len(officers), changed)
 
     host.on_start.append(load_roster)
@@ -57,4 +52,4 @@ def create_app(settings: AssignmentSettings | None = None):
     """The ASGI app of the assignment service, whose lifespan runs the whole service."""
     settings = settings or AssignmentSettings()
     host = build(settings)
-    return host.asgi(build_web(host.engine))
+    return host.asgi(build_web(host.engine, host.uow))

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assignment.adapters import tables as t
-from services.assignment.domain.roster import Absence, Officer
+from services.assignment.adapters.records import officer_from_record, officer_record, parties_from_record
+from services.assignment.domain.conflicts import HeldCase
+from services.assignment.domain.roster import Officer
 from services.runtime.unit_of_work import insert_ignoring_conflicts
+
+#: The PostgreSQL advisory lock that serialises assignment decisions across service instances.
+DECISION_LOCK = 74_250_001
 
 
 def _officer(row) -> Officer:
-    absences = tuple(Absence(date.fromisoformat(a["start"]), date.fromisoformat(a["end"]), a["kind"])
-                     for a in row.absences or [])
-    return Officer(officer_id=row.officer_id, full_name=row.full_name, branch_code=row.branch_code,
-                   fields=tuple(row.fields), appointed_on=row.appointed_on, leader_role=row.leader_role,
-                   active=row.active, kind=row.kind, absences=absences)
+    return officer_from_record(dict(row._mapping))
 
 
 class RosterRepository:
@@ -28,23 +29,31 @@ class RosterRepository:
         rows = (await self._conn.execute(sa.select(t.officers))).all()
         return [_officer(r) for r in rows]
 
-    async def save(self, officer: Officer) -> bool:
-        """Insert or update an officer; True when something changed (a new roster version)."""
-        values = dict(full_name=officer.full_name, kind=officer.kind, branch_code=officer.branch_code,
-                      leader_role=officer.leader_role, fields=list(officer.fields),
-                      appointed_on=officer.appointed_on, active=officer.active,
-                      absences=[{"start": a.start.isoformat(), "end": a.end.isoformat(), "kind": a.kind}
-                                for a in officer.absences])
+    async def get(self, officer_id: str) -> tuple[Officer, int] | None:
+        """An officer and the version of their entry."""
         row = (await self._conn.execute(
-            sa.select(t.officers).where(t.officers.c.officer_id == officer.officer_id))).one_or_none()
-        if row is None:
+            sa.select(t.officers).where(t.officers.c.officer_id == officer_id))).one_or_none()
+        return None if row is None else (_officer(row), row.version)
+
+    async def save(self, officer: Officer, *, changed_by: str, at: datetime, note: str | None = None) -> int | None:
+        """Insert or update an officer and keep the version; the new version number, or None when unchanged."""
+        record = officer_record(officer)
+        values = {k: v for k, v in record.items() if k != "officer_id"}
+        values["appointed_on"] = officer.appointed_on
+        current = await self.get(officer.officer_id)
+        if current is None:
+            version = 1
             await self._conn.execute(sa.insert(t.officers).values(officer_id=officer.officer_id, version=1, **values))
-            return True
-        if _officer(row) == officer:
-            return False
-        await self._conn.execute(sa.update(t.officers).where(t.officers.c.officer_id == officer.officer_id)
-                                 .values(version=row.version + 1, **values))
-        return True
+        else:
+            if current[0] == officer:
+                return None
+            version = current[1] + 1
+            await self._conn.execute(sa.update(t.officers).where(t.officers.c.officer_id == officer.officer_id)
+                                     .values(version=version, **values))
+        await self._conn.execute(sa.insert(t.officer_versions).values(
+            officer_id=officer.officer_id, version=version, snapshot=record, changed_by=changed_by, changed_at=at,
+            note=note))
+        return version
 
     async def head_office(self) -> str | None:
         return (await self._conn.execute(
@@ -65,17 +74,25 @@ class AssignmentRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
+    async def lock_decisions(self) -> None:
+        """Serialise decisions across instances until commit, so two never count the same load.
+
+        SQLite needs nothing: every transaction starts with BEGIN IMMEDIATE and holds the write lock.
+        """
+        if self._conn.dialect.name == "postgresql":
+            await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(DECISION_LOCK)))
+
     async def exists(self, case_id: str) -> bool:
         return (await self._conn.execute(
             sa.select(sa.func.count()).select_from(t.cases).where(t.cases.c.case_id == case_id))).scalar_one() > 0
 
-    async def loads_since(self, start: datetime) -> dict[str, int]:
-        """Cases assigned to each officer since a moment (the start of the quota year)."""
+    async def loads_since(self, start: datetime) -> dict[str, float]:
+        """Weighted cases held by each officer among those opened since a moment (the quota year's start)."""
         rows = (await self._conn.execute(
-            sa.select(t.cases.c.officer_id, sa.func.count())
+            sa.select(t.cases.c.officer_id, sa.func.sum(t.cases.c.weight))
             .where(t.cases.c.officer_id.is_not(None), t.cases.c.opened_at >= start)
             .group_by(t.cases.c.officer_id))).all()
-        return {officer_id: count for officer_id, count in rows}
+        return {officer_id: float(total) for officer_id, total in rows}
 
     async def case(self, case_id: str):
         """The stored case and its current decision, or None."""
@@ -90,37 +107,64 @@ class AssignmentRepository:
         await self._conn.execute(insert_ignoring_conflicts(self._conn, t.exclusions).values(
             case_id=case_id, officer_id=officer_id, why=why, at=at))
 
-    async def reassign(self, *, case_id: str, officer_id: str | None, decided_at: datetime, rule: str, reason: str,
-                       candidates: list[dict]) -> None:
-        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
-            officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates))
-        await self._conn.execute(sa.insert(t.history).values(
-            case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="reassignment", rule=rule,
-            reason=reason))
+    async def add_keys(self, case_id: str, keys: frozenset[str]) -> None:
+        for key in sorted(keys):
+            await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_keys).values(
+                case_id=case_id, key=key[:300]))
+
+    async def set_parties(self, case_id: str, parties: dict) -> None:
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(parties=parties))
+
+    async def held_cases(self, keys: frozenset[str]) -> list[HeldCase]:
+        """Cases sharing a matter or a party key, with every officer who held each of them."""
+        if not keys:
+            return []
+        case_ids = sa.select(t.case_keys.c.case_id).where(t.case_keys.c.key.in_(sorted(keys))).distinct()
+        rows = (await self._conn.execute(
+            sa.select(t.history.c.officer_id, t.cases.c.case_id, t.cases.c.parties)
+            .select_from(t.history.join(t.cases, t.cases.c.case_id == t.history.c.case_id))
+            .where(t.history.c.case_id.in_(case_ids), t.history.c.officer_id.is_not(None)).distinct())).all()
+        return [HeldCase(r.officer_id, r.case_id, parties_from_record(r.parties)) for r in rows]
 
     async def record(self, *, case_id: str, field: str, branch_code: str | None, urgent: bool, opened_at: datetime,
-                     officer_id: str | None, decided_at: datetime, rule: str, reason: str, candidates: list[dict]) -> None:
+                     weight: float, stage: str | None, agency_code: str | None, parties: dict,
+                     officer_id: str | None, decided_at: datetime, rule: str, reason: str,
+                     candidates: list[dict]) -> None:
         await self._conn.execute(sa.insert(t.cases).values(
             case_id=case_id, field=field, branch_code=branch_code, urgent=urgent, opened_at=opened_at,
-            officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates))
+            weight=weight, stage=stage, agency_code=agency_code, parties=parties, officer_id=officer_id,
+            decided_at=decided_at, rule=rule, reason=reason, candidates=candidates, kind="initial"))
         await self._conn.execute(sa.insert(t.history).values(
-            case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="initial", rule=rule, reason=reason))
+            case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="initial", rule=rule, reason=reason,
+            candidates=candidates))
 
+    async def change_officer(self, *, case_id: str, officer_id: str | None, decided_at: datetime, rule: str,
+                             reason: str, candidates: list[dict], kind: str, decided_by: str | None = None) -> None:
+        """A new decision on an assigned case (reassignment, override, approved request), kept in the history."""
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+            officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates, kind=kind,
+            decided_by=decided_by))
+        await self._conn.execute(sa.insert(t.history).values(
+            case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind=kind, rule=rule, reason=reason,
+            decided_by=decided_by, candidates=candidates))
 
-async def roster_with_loads(engine: AsyncEngine) -> list[dict]:
-    """The roster with each officer's number of assigned cases."""
-    load = (sa.select(t.cases.c.officer_id, sa.func.count().label("cases_assigned"))
-            .group_by(t.cases.c.officer_id).subquery())
-    async with engine.connect() as conn:
-        rows = (await conn.execute(
-            sa.select(t.officers, sa.func.coalesce(load.c.cases_assigned, 0).label("cases_assigned"))
-            .select_from(t.officers.outerjoin(load, load.c.officer_id == t.officers.c.officer_id))
-            .order_by(t.officers.c.branch_code, t.officers.c.officer_id))).mappings().all()
-    return [dict(r) for r in rows]
+    async def add_take_request(self, **values) -> None:
+        await self._conn.execute(sa.insert(t.take_requests).values(status="pending", **values))
 
+    async def take_request(self, request_id: str):
+        return (await self._conn.execute(
+            sa.select(t.take_requests).where(t.take_requests.c.request_id == request_id))).one_or_none()
 
-async def decision_of(engine: AsyncEngine, case_id: str) -> dict | None:
-    """The stored assignment decision of a case."""
-    async with engine.connect() as conn:
-        row = (await conn.execute(sa.select(t.cases).where(t.cases.c.case_id == case_id))).mappings().one_or_none()
-    return dict(row) if row else None
+    async def pending_take_request(self, case_id: str, officer_id: str):
+        return (await self._conn.execute(sa.select(t.take_requests).where(
+            t.take_requests.c.case_id == case_id, t.take_requests.c.officer_id == officer_id,
+            t.take_requests.c.status == "pending"))).first()
+
+    async def decide_take_request(self, request_id: str, *, approved: bool, by: str, at: datetime, reason: str) -> bool:
+        """Close a pending request; False when it was no longer pending."""
+        result = await self._conn.execute(
+            sa.update(t.take_requests)
+            .where(t.take_requests.c.request_id == request_id, t.take_requests.c.status == "pending")
+            .values(status="approved" if approved else "rejected", decided_by=by, decided_at=at,
+                    decision_reason=reason))
+        return result.rowcount == 1

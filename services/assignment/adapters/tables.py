@@ -26,7 +26,20 @@ officers = sa.Table(
     sa.Column("appointed_on", sa.Date, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("absences", sa.JSON, nullable=True),
+    sa.Column("duty", sa.JSON, nullable=True),
+    sa.Column("relationships", sa.JSON, nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
+)
+
+#: Every version of every roster entry: who changed it, when and why.
+officer_versions = sa.Table(
+    "officer_versions", metadata,
+    sa.Column("officer_id", sa.String(32), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
 )
 
 cases = sa.Table(
@@ -41,6 +54,36 @@ cases = sa.Table(
     sa.Column("rule", sa.String(64), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("candidates", sa.JSON, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False, server_default="1"),
+    sa.Column("stage", sa.String(32), nullable=True),
+    sa.Column("agency_code", sa.String(64), nullable=True, index=True),
+    sa.Column("parties", sa.JSON, nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False, server_default="initial"),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+)
+
+#: Keys under which a case's parties and matter are found (conflict of interest): `matter:...`,
+#: `id:<CCCD>`, `person:<id>`, `name:<folded name>`.
+case_keys = sa.Table(
+    "case_party_keys", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Index("ix_case_party_keys_key", "key"),
+)
+
+#: Officers' requests to take a case, each approved or rejected by a leader with a reason.
+take_requests = sa.Table(
+    "take_requests", metadata,
+    sa.Column("request_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("officer_id", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.String(64), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=True),
+    sa.Column("decision_reason", sa.Text, nullable=True),
 )
 
 history = sa.Table(
@@ -52,6 +95,8 @@ history = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("rule", sa.String(64), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("candidates", sa.JSON, nullable=True),
 )
 
 exclusions = sa.Table(

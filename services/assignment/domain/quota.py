@@ -1,48 +1,117 @@
-"""Yearly case quotas (Official Letter 5008/BTP-TGPL) and leaders' reductions, as data."""
+"""Each officer's quota-adjusted target for any range of days, with how it was derived.
+
+The yearly target is the 'meets quota' floor of the officer's seniority band (Official Letter
+5008/BTP-TGPL), less the leader's reduction; a range gets its share by days, and absent days
+are counted off by the exemption of their kind. The derivation is kept as lines staff can read.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.assignment.domain.roster import Officer
+from services.assignment.domain.rules import AssignmentRules
+
+ROLE_LABELS = {"director": "Giám đốc", "deputy_director": "Phó Giám đốc", "branch_head": "Trưởng chi nhánh"}
+ABSENCE_LABELS = {"leave": "nghỉ phép", "training": "đào tạo, bồi dưỡng", "maternity": "nghỉ thai sản",
+                  "sick": "nghỉ ốm"}
 
 
 @dataclass(frozen=True)
-class SeniorityBand:
-    min_years: int
-    meets: int
-    good: int
-    very_good: int
+class TargetLine:
+    text: str
+    value: float
 
 
 @dataclass(frozen=True)
-class QuotaPolicy:
-    """Quota bands by seniority, and reductions by leader role (fractions of the target)."""
-
-    version: str
-    bands: tuple[SeniorityBand, ...]
-    leader_reduction: dict[str, float] = field(default_factory=dict)
-
-    def band_for(self, appointed_on: date, on: date) -> SeniorityBand:
-        """The band of an officer by full years since appointment on a given day."""
-        years = on.year - appointed_on.year - ((on.month, on.day) < (appointed_on.month, appointed_on.day))
-        eligible = [b for b in self.bands if years >= b.min_years]
-        return max(eligible, key=lambda b: b.min_years) if eligible else self.bands[0]
-
-    def yearly_target(self, appointed_on: date, leader_role: str | None, on: date) -> int:
-        """The yearly proceedings-case target: the band's 'meets quota' floor less the leader reduction."""
-        target = self.band_for(appointed_on, on).meets
-        reduction = self.leader_reduction.get(leader_role or "", 0.0)
-        return max(1, round(target * (1 - reduction)))
+class Target:
+    officer_id: str
+    start: date
+    end: date
+    value: float
+    lines: tuple[TargetLine, ...]
 
 
-#: Official Letter 5008/BTP-TGPL (31/12/2021). Leader reductions are unconfirmed (DOMAIN.md):
-#: placeholders to be replaced by the center's own figures.
-QUOTA_2022 = QuotaPolicy(
-    version="5008/BTP-TGPL:2022",
-    bands=(
-        SeniorityBand(min_years=0, meets=6, good=12, very_good=16),
-        SeniorityBand(min_years=3, meets=10, good=15, very_good=21),
-        SeniorityBand(min_years=5, meets=13, good=21, very_good=27),
-    ),
-    leader_reduction={"director": 0.5, "deputy_director": 0.3, "branch_head": 0.2},
-)
+def years_served(appointed_on: date, on: date) -> int:
+    """Full years since appointment on a given day."""
+    return on.year - appointed_on.year - ((on.month, on.day) < (appointed_on.month, appointed_on.day))
+
+
+def _anniversary(appointed_on: date, year: int) -> date:
+    day = min(appointed_on.day, calendar.monthrange(year, appointed_on.month)[1])
+    return date(year, appointed_on.month, day)
+
+
+def _segments(start: date, end: date, appointed_on: date, rules: AssignmentRules) -> list[tuple[date, date]]:
+    """Split a range where the target can change: 1 January, appointment, an anniversary that changes band."""
+    cuts = {appointed_on}
+    for year in range(start.year, end.year + 1):
+        cuts.add(date(year, 1, 1))
+        anniversary = _anniversary(appointed_on, year)
+        before = rules.quota_year(year).band_for(years_served(appointed_on, anniversary - timedelta(days=1)))
+        if anniversary > appointed_on and before != rules.quota_year(year).band_for(years_served(appointed_on, anniversary)):
+            cuts.add(anniversary)
+    bounds = sorted(c for c in cuts if start < c <= end)
+    segments, first = [], start
+    for cut in bounds:
+        segments.append((first, cut - timedelta(days=1)))
+        first = cut
+    segments.append((first, end))
+    return segments
+
+
+def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
+    return max(0, (min(a_end, b_end) - max(a_start, b_start)).days + 1)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def target_for(officer: Officer, start: date, end: date, rules: AssignmentRules) -> Target:
+    """The officer's target (proceedings cases, weighted) for the days from start to end inclusive."""
+    if end < start:
+        raise ValueError("end must not be before start")
+    lines: list[TargetLine] = []
+    total = 0.0
+    for seg_start, seg_end in _segments(start, end, officer.appointed_on, rules):
+        days = (seg_end - seg_start).days + 1
+        period = f"{seg_start:%d/%m/%Y}–{seg_end:%d/%m/%Y}"
+        if seg_end < officer.appointed_on:
+            lines.append(TargetLine(f"{period}: chưa được bổ nhiệm, không tính chỉ tiêu.", 0.0))
+            continue
+        quota = rules.quota_year(seg_start.year)
+        served = years_served(officer.appointed_on, seg_start)
+        band = quota.band_for(served)
+        yearly = float(band.meets)
+        text = (f"{period} ({days} ngày): thâm niên {served} năm, mức tối thiểu {band.meets} vụ/năm "
+                f"theo {quota.source} năm {quota.year}")
+        reduction = quota.leader_reduction.get(officer.leader_role or "", 0.0)
+        if reduction:
+            yearly *= 1 - reduction
+            text += f"; giảm {reduction:.0%} ({ROLE_LABELS.get(officer.leader_role, officer.leader_role)}) còn {_fmt(yearly)} vụ/năm"
+        year_days = 366 if calendar.isleap(seg_start.year) else 365
+        share = yearly * days / year_days
+        lines.append(TargetLine(f"{text}; {days}/{year_days} ngày của năm: {_fmt(share)}.", round(share, 4)))
+        total += share
+        for absence in officer.absences:
+            exemption = rules.absence_exemption.get(absence.kind, 0.0)
+            off = _overlap(seg_start, seg_end, absence.start, absence.end)
+            if not off or not exemption:
+                continue
+            minus = yearly * off * exemption / year_days
+            lines.append(TargetLine(
+                f"Trừ {off} ngày {ABSENCE_LABELS.get(absence.kind, absence.kind)} "
+                f"({absence.start:%d/%m/%Y}–{absence.end:%d/%m/%Y}, miễn {exemption:.0%}): −{_fmt(minus)}.",
+                round(-minus, 4)))
+            total -= minus
+    total = max(0.0, round(total, 4))
+    lines.append(TargetLine(f"Chỉ tiêu của khoảng thời gian: {_fmt(total)} vụ việc (đã quy đổi theo trọng số).", total))
+    return Target(officer.officer_id, start, end, total, tuple(lines))
+
+
+def yearly_target(officer: Officer, year: int, rules: AssignmentRules) -> Target:
+    """The target of the whole calendar (quota) year."""
+    return target_for(officer, date(year, 1, 1), date(year, 12, 31), rules)

@@ -137,7 +137,7 @@ async def _open_or_continue_case(uow: IntakeUnitOfWork, notice: ReferralNotice, 
             await uow.outbox.add_event(ev.CaseNoticeLinked(
                 occurred_at=notice.sent_at, case_id=case_id, matter_id=matter.matter_id, notice_key=notice_key,
                 agency_code=notice.agency.code, stage=Stage.of_agency(notice.agency.kind).value, rule=link.rule,
-                **trace))
+                agency_case_ref=notice.case.agency_case_ref, **trace))
             return
     case = await _open_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace, policy)
     matter_id = await uow.matters.add(person_id, notice.case.field.value, case.case_id)
@@ -172,6 +172,10 @@ async def _open_case(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: 
         groups=case.groups,
         procedural_status=notice.procedural_status,
         urgent=case.urgent,
+        stage=Stage.of_agency(notice.agency.kind).value,
+        agency_case_ref=notice.case.agency_case_ref,
+        person_id=person_id,
+        beneficiary=ev.PartyRef(full_name=notice.person.full_name, national_id=notice.person.national_id),
         **trace,
     ))
     return case

@@ -155,6 +155,8 @@ async def accept_request(uow: IntakeUnitOfWork, request_id: str, user: StaffUser
         groups=case.groups,
         procedural_status=request.procedural_status,
         urgent=case.urgent,
+        person_id=request.person_id,
+        beneficiary=ev.PartyRef(full_name=request.full_name, national_id=request.national_id),
         **_trace(request_id),
     ))
     await uow.commit()

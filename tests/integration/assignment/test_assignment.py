@@ -22,7 +22,7 @@ async def assignment(jetstream, nats_url, database_url, tmp_path):
                                   data_dir=tmp_path, reference_dir=harness.DEMO_DATA, retry_delays_s=[0.2])
     host = build(settings)
     async with harness.running(host):
-        yield host, harness.http_client(build_web(host.engine))
+        yield host, harness.http_client(build_web(host.engine, host.uow))
 
 
 def case_opened(branch: str | None, field: str = "criminal") -> ev.CaseOpened:
@@ -102,7 +102,7 @@ async def test_no_eligible_officer_is_reported_not_hidden(jetstream, nats_url, d
     assert failed[0]["case_id"] == event.case_id
     assert failed[0]["candidates"] == [{"officer_id": "TGV-1", "eligible": False,
                                         "excluded_by": "does_not_handle_field", "load": None, "target": None,
-                                        "score": None}]
+                                        "score": None, "is_leader": False, "on_duty": None}]
     assert "Trụ sở" in failed[0]["reason"]  # staff read the branch name, not its code
     assert await harness.events_of(jetstream, "TGPL_ASSIGNMENT", "assignment.case_assigned") == []
 

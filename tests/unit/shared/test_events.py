@@ -48,13 +48,16 @@ SAMPLES: list[Event] = [
                     candidates=[ev.CandidateScore(officer_id="o-1", eligible=True, load=2.0, target=6, score=0.33),
                                 ev.CandidateScore(officer_id="o-2", eligible=False, excluded_by="inactive")]),
     ev.CaseAssignmentFailed(case_id="c-1", branch_code=None, reason="không có ai"),
+    ev.CaseTakeRequested(request_id="t-1", case_id="c-1", officer_id="o-2", reason="Tôi đã quen địa bàn này"),
+    ev.CaseTakeRequestDecided(request_id="t-1", case_id="c-1", officer_id="o-2", approved=False, decided_by="lanhdao",
+                              reason="Chưa có căn cứ đặc biệt"),
     ev.CaseEvaluated(case_id="c-1", officer_id=None, method="appraisal", rating="meets", successful=None),
 ]
 
 
 def test_the_samples_cover_every_event_type():
     assert sorted(type(s).TYPE for s in SAMPLES) == sorted(ev.EVENT_TYPES)
-    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 12
+    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 14
 
 
 def test_event_types_are_distinct_and_named_by_their_service():
