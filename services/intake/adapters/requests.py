@@ -29,6 +29,7 @@ def _entity(row) -> AidRequest:
     if values["refusal_ground"] is not None:
         values["refusal_ground"] = RefusalGround(values["refusal_ground"])
     values["eligibility"] = values["eligibility"] or {}
+    values["opposing_parties"] = values["opposing_parties"] or []
     return AidRequest(**values)
 
 

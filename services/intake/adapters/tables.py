@@ -243,4 +243,5 @@ requests = sa.Table(
     sa.Column("decided_at", UtcDateTime(), nullable=True),
     sa.Column("person_id", sa.String(36), nullable=True),
     sa.Column("case_id", sa.String(36), nullable=True),
+    sa.Column("opposing_parties", sa.JSON, nullable=True),
 )

@@ -67,6 +67,7 @@ class StaffRequest:
     documents: tuple[str, ...] = ()
     disability_limits_defence: bool = False
     max_penalty_severe: bool = False  # highest bracket 20 years or more, life imprisonment or death
+    opposing_parties: tuple[dict, ...] = ()  # {full_name, national_id}: for the conflict-of-interest check
 
     def facts(self) -> PersonFacts:
         """What the eligibility assessment decides from."""
@@ -188,6 +189,10 @@ def _read(data: Mapping[str, Any], rules: IntakeRules, today: date) -> tuple[Sta
     if unknown := [code for code in documents if code not in allowed_documents]:
         errors["documents"] = f"Giấy tờ không có trong danh mục: {', '.join(unknown)}."
 
+    opposing, opposing_error = _opposing_parties(text("opposing_parties"))
+    if opposing_error:
+        errors["opposing_parties"] = opposing_error
+
     disability = text("disability_limits_defence").lower() in _TRUE
     severe = text("max_penalty_severe").lower() in _TRUE
     if (disability or severe) and status not in ACCUSED and "procedural_status" not in errors:
@@ -206,8 +211,30 @@ def _read(data: Mapping[str, Any], rules: IntakeRules, today: date) -> tuple[Sta
         limitation_date=limitation_date,
         claimed_groups=tuple(g for g in BeneficiaryGroup if g.value in groups),
         documents=tuple(code for code in allowed_documents if code in documents),
-        disability_limits_defence=disability, max_penalty_severe=severe,
+        disability_limits_defence=disability, max_penalty_severe=severe, opposing_parties=opposing,
     ), {}
+
+
+#: At most this many opposing parties on one request.
+OPPOSING_MAX = 10
+
+
+def _opposing_parties(raw: str) -> tuple[tuple[dict, ...], str | None]:
+    """Parties with opposing interests, one per line: "Họ và tên" or "Họ và tên, CCCD"."""
+    parties = []
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if len(lines) > OPPOSING_MAX:
+        return (), f"Nhập tối đa {OPPOSING_MAX} bên có quyền lợi đối lập, mỗi bên một dòng."
+    for number, line in enumerate(lines, 1):
+        name, _, id_part = line.partition(",")
+        name = " ".join(name.translate(_APOSTROPHES).split())
+        national_id = re.sub(r"[\s.]", "", id_part) or None
+        if not name or len(name) > 200 or not _NAME_CHARS.match(name):
+            return (), f"Dòng {number}: họ và tên chỉ gồm chữ cái (có dấu), khoảng trắng, dấu gạch nối hoặc dấu nháy."
+        if national_id is not None and not re.fullmatch(r"\d{12}", national_id):
+            return (), f"Dòng {number}: số CCCD sau dấu phẩy phải gồm đúng 12 chữ số."
+        parties.append({"full_name": name, "national_id": national_id})
+    return tuple(parties), None
 
 
 def _parse_date(raw: str) -> date | None:
@@ -302,6 +329,7 @@ class AidRequest:
     decided_at: datetime | None = None
     person_id: str | None = None
     case_id: str | None = None
+    opposing_parties: list[dict] = field(default_factory=list)
 
     @classmethod
     def register(cls, form: StaffRequest, *, request_id: str, received_at: datetime, received_by: str,
@@ -316,7 +344,7 @@ class AidRequest:
             ethnicity=form.ethnicity, procedural_status=form.procedural_status, trial_date=form.trial_date,
             limitation_date=form.limitation_date, claimed_groups=[g.value for g in form.claimed_groups],
             documents=list(form.documents), eligibility=eligibility, acceptance_due=acceptance_due,
-            person_id=person_id)
+            person_id=person_id, opposing_parties=list(form.opposing_parties))
 
     @property
     def decided(self) -> bool:

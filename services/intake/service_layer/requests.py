@@ -157,6 +157,7 @@ async def accept_request(uow: IntakeUnitOfWork, request_id: str, user: StaffUser
         urgent=case.urgent,
         person_id=request.person_id,
         beneficiary=ev.PartyRef(full_name=request.full_name, national_id=request.national_id),
+        opposing_parties=[ev.PartyRef(**p) for p in request.opposing_parties],
         **_trace(request_id),
     ))
     await uow.commit()

@@ -45,6 +45,10 @@ async def test_police_procuracy_court_notices_are_one_case_with_three_stages(int
     opened = await harness.events_of(jetstream, "TGPL_INTAKE", "intake.case_opened")
     assert len(opened) == 1 and {e["case_id"] for e in linked} == {opened[0]["case_id"]}
     assert [e["stage"] for e in linked] == ["prosecution", "trial"]
+    # The matter's case numbers travel with the events, so assignment can see the parties of one matter.
+    assert [e["agency_case_ref"] for e in linked] == ["12/2026/VKS", "30/2026/HSST"]
+    assert opened[0]["stage"] == "investigation" and opened[0]["agency_case_ref"] == police["case"]["agency_case_ref"]
+    assert opened[0]["beneficiary"] == {"full_name": person["full_name"], "national_id": person["national_id"]}
     received = await harness.events_of(jetstream, "TGPL_INTAKE", "intake.notice_received")
     assert len({e["person_id"] for e in received}) == 1 and len(received) == 3
     page = await client.get(f"/cases/{opened[0]['case_id']}")

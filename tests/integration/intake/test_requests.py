@@ -72,10 +72,11 @@ async def test_a_form_with_errors_says_which_field_is_wrong_and_keeps_what_was_t
 
 async def test_a_complete_request_is_accepted_into_the_register_and_goes_to_assignment(intake, jetstream, db_backend):
     _, _, accounts, client = intake
-    request_id = await _register(client)
+    request_id = await _register(client, opposing_parties="Phạm Thị Dung, 052201000004")
     page = (await client.get(f"/requests/{request_id}")).text
     assert "Chờ quyết định thụ lý" in page and "Đủ căn cứ" in page and "age.elderly.v1" in page
     assert "Người cao tuổi" in page and "Phường Quy Nhơn" in page
+    assert "Phạm Thị Dung (CCCD 052201000004)" in page
 
     response = await _post(client, request_id, "accept")
     assert response.status_code == 303
@@ -86,6 +87,9 @@ async def test_a_complete_request_is_accepted_into_the_register_and_goes_to_assi
     opened = await harness.eventually(lambda: harness.events_of(jetstream, "TGPL_INTAKE", "intake.case_opened"))
     assert opened[0]["case_id"] == case["case_id"] and opened[0]["channel"] == "walk_in"
     assert opened[0]["correlation_id"] == f"request:{request_id}" and opened[0]["producer"] == "intake"
+    # Assignment's conflict-of-interest check reads who the case is for and who stands against them.
+    assert opened[0]["beneficiary"]["full_name"] == "Trần Thị Bình" and opened[0]["person_id"]
+    assert opened[0]["opposing_parties"] == [{"full_name": "Phạm Thị Dung", "national_id": "052201000004"}]
     page = (await client.get(f"/requests/{request_id}")).text
     assert "Đã thụ lý" in page and case["register_no"] in page
 

@@ -212,3 +212,20 @@ def test_a_case_opened_from_a_request_keeps_its_channel_groups_and_urgency():
     assert case.notice_id is None and case.register_no == "00003/2026/TL" and case.branch_code == "HQ"
     assert not Case.open_from_request(_request(), number="1", opened_at=NOW, branch_code=None).urgent
     assert request.procedural_status is ProceduralStatus.VICTIM
+
+
+def test_opposing_parties_are_read_one_per_line_with_an_optional_cccd():
+    form = parse_staff_request({**VALID, "opposing_parties": "Phạm  Thị Dung, 052 201 000 004\n\n  Lê Văn Cường  "},
+                               RULES, TODAY)
+    assert form.opposing_parties == ({"full_name": "Phạm Thị Dung", "national_id": "052201000004"},
+                                     {"full_name": "Lê Văn Cường", "national_id": None})
+    assert parse_staff_request(VALID, RULES, TODAY).opposing_parties == ()
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("Phạm Thị Dung, 12345", "Dòng 1: số CCCD sau dấu phẩy phải gồm đúng 12 chữ số."),
+    ("Lê Văn Cường\n123, 052201000004", "Dòng 2: họ và tên chỉ gồm chữ cái"),
+    ("\n".join(f"Người Thứ {chr(65 + i)}" for i in range(11)), "Nhập tối đa 10 bên"),
+])
+def test_opposing_parties_say_which_line_is_wrong(raw, message):
+    assert _errors(opposing_parties=raw)["opposing_parties"].startswith(message)
