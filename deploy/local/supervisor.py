@@ -196,7 +196,13 @@ class Supervisor:
             self.say("tgpl", line)
 
     async def demo_notices(self) -> None:
+        from deploy.demo.duty import publish_duty_roster
         from deploy.demo.simulate import simulate
+
+        base = f"http://{self.layout.host}:{self.layout.ports['assignment']}"
+        async with httpx.AsyncClient(base_url=base, timeout=10.0) as client:
+            changed = await publish_duty_roster(client)
+        self.say("tgpl", f"demo: duty roster for the next 14 days set ({changed} officers changed)")
 
         summary = await simulate(self.nats_url, rate=10, count=self.layout.demo_notices, seed=int(time.time()))
         self.say("tgpl", f"demo: sent {summary.sent} notices ({summary.malformed} malformed, "
