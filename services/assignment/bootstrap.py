@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from services.assignment.adapters.records import officer_from_record
 from services.assignment.entrypoints.consumers import CONSUMERS
 from services.assignment.entrypoints.web import build_web
 from services.assignment.service_layer.handlers import register_officer
-from services.assignment.service_layer.unit_of_work import AssignmentUnitOfWork
+from services.assignment.domain.rules import load_rules
+from services.assignment.service_layer.unit_of_work import DEFAULT_RULES, AssignmentUnitOfWork
 from services.runtime import reference_files
 from services.runtime.host import ServiceHost, assemble
 from services.runtime.unit_of_work import utcnow
@@ -23,7 +25,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: AssignmentSettings | None = None) -> ServiceHost[AssignmentUnitOfWork]:
     """Wire the assignment service."""
     settings = settings or AssignmentSettings()
-    host = assemble("assignment", settings, tables.messaging, AssignmentUnitOfWork, CONSUMERS, MIGRATIONS)
+    rules = load_rules(settings.rules_file) if settings.rules_file else DEFAULT_RULES
+    uow_class = functools.partial(AssignmentUnitOfWork, rules=rules)
+    host = assemble("assignment", settings, tables.messaging, uow_class, CONSUMERS, MIGRATIONS)
 
     async def load_roster() -> None:
         if settings.reference_dir is None:

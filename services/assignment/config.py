@@ -17,4 +17,5 @@ class AssignmentSettings(ServiceSettings):
         default=None, validation_alias=AliasChoices("TGPL_REFERENCE_DIR", "TGPL_ASSIGNMENT_REFERENCE_DIR"),
         description="Folder with center.json and officers.json, loaded (upserted) at start.",
     )
+    rules_file: Path | None = Field(default=None, description="Assignment rules (JSON); the shipped v1 file when unset.")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TGPL_TIMEZONE"))

@@ -19,7 +19,8 @@ from services.assignment.domain.quota import target_for
 from services.assignment.domain.roster import ABSENCE_KINDS, LEADER_ROLES
 from services.assignment.service_layer import commands
 from services.assignment.service_layer.commands import Actor, AssignmentError
-from services.assignment.service_layer.decisions import RULES, local
+from services.assignment.domain.rules import AssignmentRules
+from services.assignment.service_layer.decisions import local
 from services.runtime.unit_of_work import utcnow
 from shared.vocabulary import CaseField
 
@@ -95,8 +96,12 @@ class TakeDecisionIn(BaseModel):
     actor: ActorIn
 
 
-def build_web(engine: AsyncEngine, uow_factory) -> FastAPI:
-    """The FastAPI app of assignment; `uow_factory` opens a unit of work for staff actions."""
+def build_web(engine: AsyncEngine, uow_factory, rules: AssignmentRules | None = None) -> FastAPI:
+    """The FastAPI app of assignment; `uow_factory` opens a unit of work for staff actions.
+
+    `rules` default to those the unit of work carries.
+    """
+    rules = rules or uow_factory().rules
     app = FastAPI(title="tgpl assignment",
                   description="Phân công vụ việc trợ giúp pháp lý: danh sách người thực hiện, chỉ tiêu, "
                               "quyết định phân công và lý do.")
@@ -111,7 +116,7 @@ def build_web(engine: AsyncEngine, uow_factory) -> FastAPI:
 
     @api.get("/officers", summary="The roster with each officer's cases, weighted load and target this year")
     async def officers() -> list[dict]:
-        return await queries.roster_with_loads(engine, RULES, this_year())
+        return await queries.roster_with_loads(engine, rules, this_year())
 
     @api.get("/officers/{officer_id}", summary="One roster entry, its version and every earlier version")
     async def officer(officer_id: str) -> dict:
@@ -138,9 +143,9 @@ def build_web(engine: AsyncEngine, uow_factory) -> FastAPI:
             found = await work.roster.get(officer_id)
         if found is None:
             raise HTTPException(404, "Không có người thực hiện này trong danh sách.")
-        result = target_for(found[0], start, end, RULES)
+        result = target_for(found[0], start, end, rules)
         return {"officer_id": officer_id, "start": start, "end": end, "target": result.value,
-                "rules_version": RULES.version, "lines": [{"text": x.text, "value": x.value} for x in result.lines]}
+                "rules_version": rules.version, "lines": [{"text": x.text, "value": x.value} for x in result.lines]}
 
     @api.get("/cases/{case_id}/decision", summary="The assignment decision of a case, with its reasons and history")
     async def decision(case_id: str) -> dict:
@@ -189,12 +194,12 @@ def build_web(engine: AsyncEngine, uow_factory) -> FastAPI:
         return await queries.patterns(engine)
 
     @api.get("/rules", summary="The assignment rules in force (quota bands, exemptions, case weights)")
-    async def rules() -> dict:
-        return {"version": RULES.version, "rule": RULES.rule_name,
+    async def rules_in_force() -> dict:
+        return {"version": rules.version, "rule": rules.rule_name,
                 "quota_years": {y: {"source": q.source, "bands": [b.__dict__ for b in q.bands],
-                                    "leader_reduction": q.leader_reduction} for y, q in RULES.quota_years.items()},
-                "absence_exemption": RULES.absence_exemption, "case_weights": RULES.case_weights,
-                "default_weight": RULES.default_weight, "group_balance": RULES.group_balance}
+                                    "leader_reduction": q.leader_reduction} for y, q in rules.quota_years.items()},
+                "absence_exemption": rules.absence_exemption, "case_weights": rules.case_weights,
+                "default_weight": rules.default_weight, "group_balance": rules.group_balance}
 
     app.include_router(api)
     return app

@@ -88,7 +88,7 @@ async def _assign_chosen(uow: AssignmentUnitOfWork, row, officer: Officer, *, ki
     advice = f" Đề xuất theo quy tắc: {suggested.officer.full_name}." if suggested.officer else ""
     full = f"{text[kind]} ({by}): {reason}.{advice}"
     await uow.assignments.change_officer(
-        case_id=case.case_id, officer_id=officer.officer_id, decided_at=now, rule=d.RULES.rule_name, reason=full,
+        case_id=case.case_id, officer_id=officer.officer_id, decided_at=now, rule=uow.rules.rule_name, reason=full,
         candidates=[c.model_dump() for c in candidates], kind=kind, decided_by=by)
     await d.publish(uow, None, case, officer, officer.branch_code, candidates, full, now, kind=kind, decided_by=by,
                     previous=row.officer_id)

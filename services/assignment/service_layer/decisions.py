@@ -12,12 +12,11 @@ from services.assignment.domain import conflicts as cf
 from services.assignment.domain.policy import CaseToAssign, Decision, Standing, decide
 from services.assignment.domain.quota import yearly_target
 from services.assignment.domain.roster import Officer
-from services.assignment.domain.rules import LOCAL_TZ, AssignmentRules, load_rules
+from services.assignment.domain.rules import LOCAL_TZ
 from services.assignment.service_layer.unit_of_work import AssignmentUnitOfWork
 from shared import events as ev
 
 PRODUCER = "assignment"
-RULES: AssignmentRules = load_rules()
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,7 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_TZ)
 
 
-async def moment_for(uow: AssignmentUnitOfWork, case_id: str, parties: cf.CaseParties, when: datetime,
-                     rules: AssignmentRules = RULES) -> Moment:
+async def moment_for(uow: AssignmentUnitOfWork, case_id: str, parties: cf.CaseParties, when: datetime) -> Moment:
     """Read the roster, this quota year's weighted loads and targets, and the conflicts of this case.
 
     Takes the decision lock first: two instances never decide on the same loads.
@@ -48,9 +46,9 @@ async def moment_for(uow: AssignmentUnitOfWork, case_id: str, parties: cf.CasePa
     excluded = await uow.assignments.excluded(case_id)
     standing = Standing(
         loads=await uow.assignments.loads_since(datetime(at.year, 1, 1, tzinfo=LOCAL_TZ)),
-        targets={o.officer_id: yearly_target(o, at.year, rules).value for o in officers},
+        targets={o.officer_id: yearly_target(o, at.year, uow.rules).value for o in officers},
         conflicts=cf.conflicts(case_id, parties, officers, held, excluded),
-        group_balance=rules.group_balance,
+        group_balance=uow.rules.group_balance,
     )
     return Moment(officers, standing, await uow.roster.head_office(), await uow.roster.branch_names(), at)
 
@@ -86,7 +84,7 @@ async def publish(uow: AssignmentUnitOfWork, cause: ev.Event | None, case: CaseT
         return
     await uow.outbox.add_event(ev.CaseAssigned(
         case_id=case.case_id, officer_id=officer.officer_id, is_leader=officer.is_leader,
-        branch_code=locality or officer.branch_code, rule=RULES.rule_name, reason=reason, candidates=candidates,
+        branch_code=locality or officer.branch_code, rule=uow.rules.rule_name, reason=reason, candidates=candidates,
         kind=kind, decided_by=decided_by, previous_officer_id=previous, weight=case.weight, **trace))
 
 
@@ -102,7 +100,7 @@ async def reassign(uow: AssignmentUnitOfWork, row, *, exclusion: str, preamble: 
     reason = preamble + decision.reason
     await uow.assignments.change_officer(
         case_id=case.case_id, officer_id=decision.officer.officer_id if decision.officer else None,
-        decided_at=decided_at, rule=RULES.rule_name, reason=reason, candidates=[c.model_dump() for c in candidates],
+        decided_at=decided_at, rule=uow.rules.rule_name, reason=reason, candidates=[c.model_dump() for c in candidates],
         kind="reassignment", decided_by=by)
     await publish(uow, cause, case, decision.officer, decision.locality, candidates, reason, decided_at,
                   kind="reassignment", decided_by=by, previous=row.officer_id, correlation_id=correlation_id)

@@ -7,6 +7,7 @@ from services.assignment.domain import conflicts as cf
 from services.assignment.domain.policy import CaseToAssign
 from services.assignment.domain.quota import yearly_target
 from services.assignment.domain.roster import Officer
+from services.assignment.domain.rules import AssignmentRules
 from services.assignment.service_layer import decisions as d
 from services.assignment.service_layer.unit_of_work import AssignmentUnitOfWork
 from services.runtime.consumers import Delivery
@@ -14,7 +15,7 @@ from services.runtime.unit_of_work import utcnow
 from shared import events as ev
 
 
-def parties_of(event: ev.CaseOpened) -> cf.CaseParties:
+def parties_of(event: ev.CaseOpened, rules: AssignmentRules) -> cf.CaseParties:
     """The parties and matter of a newly opened case, as the conflict check needs them."""
     beneficiary = None
     if event.beneficiary:
@@ -25,16 +26,16 @@ def parties_of(event: ev.CaseOpened) -> cf.CaseParties:
         beneficiary=beneficiary,
         opposing=tuple(cf.Party(p.full_name, p.national_id) for p in event.opposing_parties),
         matter_keys=keys,
-        side=d.RULES.side_of(event.procedural_status.value if event.procedural_status else None))
+        side=rules.side_of(event.procedural_status.value if event.procedural_status else None))
 
 
 async def assign_case(uow: AssignmentUnitOfWork, event: ev.CaseOpened, delivery: Delivery) -> None:
     """Choose an officer for a newly opened case and publish the decision with its reasons."""
     if await uow.assignments.exists(event.case_id):
         return
-    parties = parties_of(event)
+    parties = parties_of(event, uow.rules)
     case = CaseToAssign(event.case_id, event.field.value, event.branch_code, event.urgent,
-                        d.RULES.weight(event.field.value, event.stage))
+                        uow.rules.weight(event.field.value, event.stage))
     decision = d.run_rule(case, await d.moment_for(uow, case.case_id, parties, event.occurred_at))
     decided_at = utcnow()
     candidates = d.candidate_scores(decision)
@@ -42,7 +43,7 @@ async def assign_case(uow: AssignmentUnitOfWork, event: ev.CaseOpened, delivery:
         case_id=event.case_id, field=event.field.value, branch_code=event.branch_code, urgent=event.urgent,
         opened_at=event.occurred_at, weight=case.weight, stage=event.stage, agency_code=event.agency_code,
         parties=parties_record(parties), officer_id=decision.officer.officer_id if decision.officer else None,
-        decided_at=decided_at, rule=d.RULES.rule_name, reason=decision.reason,
+        decided_at=decided_at, rule=uow.rules.rule_name, reason=decision.reason,
         candidates=[c.model_dump() for c in candidates])
     await uow.assignments.add_keys(case.case_id, parties.lookup_keys())
     await d.publish(uow, event, case, decision.officer, decision.locality, candidates, decision.reason, decided_at)
@@ -79,7 +80,7 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, chang
     version = await uow.roster.save(officer, changed_by=changed_by, at=at, note=note)
     if version is None:
         return None
-    target = yearly_target(officer, d.local(at).year, d.RULES)
+    target = yearly_target(officer, d.local(at).year, uow.rules)
     await uow.outbox.add_event(ev.OfficerRegistered(
         producer=d.PRODUCER, officer_id=officer.officer_id, full_name=officer.full_name,
         branch_code=officer.branch_code, is_leader=officer.is_leader, leader_role=officer.leader_role,

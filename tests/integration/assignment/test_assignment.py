@@ -136,3 +136,23 @@ async def test_a_change_of_performer_goes_to_someone_else_and_never_back(assignm
 async def _assignments(js, n: int):
     found = await harness.events_of(js, "TGPL_ASSIGNMENT", "assignment.case_assigned")
     return found if len(found) >= n else None
+
+
+async def test_the_rules_file_is_configuration(jetstream, nats_url, database_url, tmp_path, db_backend):
+    from services.assignment.domain.rules import DEFAULT_RULES_FILE
+
+    raw = json.loads(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    raw["version"], raw["case_weights"]["criminal"]["investigation"] = "assignment-rules/test", 2.5
+    rules_file = tmp_path / "rules.json"
+    rules_file.write_text(json.dumps(raw), encoding="utf-8")
+    settings = AssignmentSettings(nats_url=nats_url, database_url=await database_url("assignment"),
+                                  data_dir=tmp_path, reference_dir=harness.DEMO_DATA, rules_file=rules_file)
+    host = build(settings)
+    async with harness.running(host):
+        client = harness.http_client(build_web(host.engine, host.uow))
+        assert (await client.get("/api/rules")).json()["version"] == "assignment-rules/test"
+        event = case_opened("HQ").model_copy(update={"stage": "investigation"})
+        await publish_event(jetstream, event)
+        assigned = await harness.eventually(
+            lambda: harness.events_of(jetstream, "TGPL_ASSIGNMENT", "assignment.case_assigned"))
+    assert assigned[0]["weight"] == 2.5
