@@ -36,6 +36,7 @@ def build(settings: AssignmentSettings | None = None) -> ServiceHost[AssignmentU
         officers = reference_files.read_officers(settings.reference_dir) or []
         changed = 0
         async with host.uow() as work:
+            await work.assignments.lock_decisions()  # another instance may be seeding at this moment
             for b in branches:
                 await work.roster.save_branch(b["code"], b["name"], bool(b.get("is_head_office")))
             # officers.json seeds the roster; once an entry exists, the roster UI is its only editor.

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+#: The PostgreSQL advisory lock held while a service migrates its database.
+MIGRATION_LOCK = 74_250_000
 
 
 def alembic_config(script_location: Path) -> Config:
@@ -25,6 +30,9 @@ async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
         command.upgrade(cfg, "head")
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two instances starting together must not both create the same tables.
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         await conn.run_sync(_upgrade)
 
 

@@ -123,8 +123,10 @@ class AssignmentRepository:
         rows = (await self._conn.execute(
             sa.select(t.history.c.officer_id, t.cases.c.case_id, t.cases.c.parties)
             .select_from(t.history.join(t.cases, t.cases.c.case_id == t.history.c.case_id))
-            .where(t.history.c.case_id.in_(case_ids), t.history.c.officer_id.is_not(None)).distinct())).all()
-        return [HeldCase(r.officer_id, r.case_id, parties_from_record(r.parties)) for r in rows]
+            .where(t.history.c.case_id.in_(case_ids), t.history.c.officer_id.is_not(None)))).all()
+        # One entry per officer and case (PostgreSQL cannot DISTINCT over a JSON column).
+        unique = {(r.officer_id, r.case_id): r for r in rows}
+        return [HeldCase(r.officer_id, r.case_id, parties_from_record(r.parties)) for r in unique.values()]
 
     async def record(self, *, case_id: str, field: str, branch_code: str | None, urgent: bool, opened_at: datetime,
                      weight: float, stage: str | None, agency_code: str | None, parties: dict,
@@ -141,6 +143,8 @@ class AssignmentRepository:
     async def change_officer(self, *, case_id: str, officer_id: str | None, decided_at: datetime, rule: str,
                              reason: str, candidates: list[dict], kind: str, decided_by: str | None = None) -> None:
         """A new decision on an assigned case (reassignment, override, approved request), kept in the history."""
+        if officer_id:
+            await self.supersede_take_requests(case_id, officer_id, decided_at)
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
             officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates, kind=kind,
             decided_by=decided_by))
@@ -159,6 +163,15 @@ class AssignmentRepository:
         return (await self._conn.execute(sa.select(t.take_requests).where(
             t.take_requests.c.case_id == case_id, t.take_requests.c.officer_id == officer_id,
             t.take_requests.c.status == "pending"))).first()
+
+    async def supersede_take_requests(self, case_id: str, officer_id: str, at: datetime) -> None:
+        """The officer got the case another way: their pending request to take it is moot."""
+        await self._conn.execute(
+            sa.update(t.take_requests)
+            .where(t.take_requests.c.case_id == case_id, t.take_requests.c.officer_id == officer_id,
+                   t.take_requests.c.status == "pending")
+            .values(status="superseded", decided_at=at, decided_by="assignment",
+                    decision_reason="Người đề nghị đã được giao vụ việc."))
 
     async def decide_take_request(self, request_id: str, *, approved: bool, by: str, at: datetime, reason: str) -> bool:
         """Close a pending request; False when it was no longer pending."""

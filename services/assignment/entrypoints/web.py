@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.assignment.adapters import queries
@@ -25,7 +25,17 @@ from services.runtime.unit_of_work import utcnow
 from shared.vocabulary import CaseField
 
 
-class AbsenceIn(BaseModel):
+#: Roster ids: letters, digits, dot, dash and underscore, as in `TGV-004`.
+OFFICER_ID = r"^[A-Za-z0-9._-]{1,32}$"
+
+
+class StrictIn(BaseModel):
+    """A request body that refuses fields it does not know, naming them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AbsenceIn(StrictIn):
     start: date
     end: date
     kind: Literal[ABSENCE_KINDS] = "leave"  # type: ignore[valid-type]
@@ -37,7 +47,7 @@ class AbsenceIn(BaseModel):
         return self
 
 
-class DutyIn(BaseModel):
+class DutyIn(StrictIn):
     start: AwareDatetime
     end: AwareDatetime
 
@@ -48,13 +58,13 @@ class DutyIn(BaseModel):
         return self
 
 
-class RelationshipIn(BaseModel):
+class RelationshipIn(StrictIn):
     full_name: str = Field(min_length=1, max_length=200)
     national_id: str | None = Field(default=None, pattern=r"^\d{12}$")
     relation: str = Field(default="", max_length=100)
 
 
-class OfficerIn(BaseModel):
+class OfficerIn(StrictIn):
     full_name: str = Field(min_length=1, max_length=200)
     kind: Literal["legal_aid_officer", "contract_lawyer"] = "legal_aid_officer"
     branch_code: str = Field(min_length=1, max_length=32)
@@ -70,7 +80,7 @@ class OfficerIn(BaseModel):
     expected_version: int | None = Field(default=None, description="The version the editor saw; 0 for a new entry.")
 
 
-class ActorIn(BaseModel):
+class ActorIn(StrictIn):
     username: str = Field(min_length=1, max_length=64)
     officer_id: str | None = None
     is_leader: bool = False
@@ -79,18 +89,18 @@ class ActorIn(BaseModel):
         return Actor(self.username, self.officer_id, self.is_leader)
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(StrictIn):
     officer_id: str
     reason: str
     actor: ActorIn
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(StrictIn):
     reason: str
     actor: ActorIn
 
 
-class TakeDecisionIn(BaseModel):
+class TakeDecisionIn(StrictIn):
     approve: bool
     reason: str
     actor: ActorIn
@@ -123,12 +133,12 @@ def build_web(engine: AsyncEngine, uow_factory, rules: AssignmentRules | None = 
         async with uow_factory() as work:
             found = await work.roster.get(officer_id)
         if found is None:
-            raise HTTPException(404, "Không có người thực hiện này trong danh sách.")
+            raise AssignmentError("Không có người thực hiện này trong danh sách.", "officer_id", 404)
         return {**officer_record(found[0]), "version": found[1],
                 "versions": await queries.officer_versions(engine, officer_id)}
 
     @api.put("/officers/{officer_id}", summary="Add or change a roster entry (a new version and an event)")
-    async def save_officer(officer_id: str, body: OfficerIn) -> dict:
+    async def save_officer(body: OfficerIn, officer_id: str = Path(pattern=OFFICER_ID, max_length=32)) -> dict:
         entry = officer_from_record({**body.model_dump(mode="json"), "officer_id": officer_id})
         async with uow_factory() as work:
             version = await commands.save_officer(work, entry, changed_by=body.changed_by, note=body.note,
@@ -138,11 +148,11 @@ def build_web(engine: AsyncEngine, uow_factory, rules: AssignmentRules | None = 
     @api.get("/officers/{officer_id}/target", summary="The officer's target for a date range, with its derivation")
     async def target(officer_id: str, start: date = Query(...), end: date = Query(...)) -> dict:
         if end < start:
-            raise HTTPException(422, "Ngày kết thúc trước ngày bắt đầu.")
+            raise AssignmentError("Ngày kết thúc trước ngày bắt đầu.", "end")
         async with uow_factory() as work:
             found = await work.roster.get(officer_id)
         if found is None:
-            raise HTTPException(404, "Không có người thực hiện này trong danh sách.")
+            raise AssignmentError("Không có người thực hiện này trong danh sách.", "officer_id", 404)
         result = target_for(found[0], start, end, rules)
         return {"officer_id": officer_id, "start": start, "end": end, "target": result.value,
                 "rules_version": rules.version, "lines": [{"text": x.text, "value": x.value} for x in result.lines]}
@@ -151,7 +161,7 @@ def build_web(engine: AsyncEngine, uow_factory, rules: AssignmentRules | None = 
     async def decision(case_id: str) -> dict:
         found = await queries.decision_of(engine, case_id)
         if found is None:
-            raise HTTPException(404, "Không tìm thấy quyết định phân công cho vụ việc này.")
+            raise AssignmentError("Không tìm thấy quyết định phân công cho vụ việc này.", "case_id", 404)
         for candidate in found["candidates"]:
             candidate["excluded_label"] = commands.RULE_LABELS.get(candidate.get("excluded_by") or "")
         return found

@@ -51,7 +51,7 @@ class Actor:
 
 
 def _reason(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(text.split()).rstrip(". ")
     if len(text) < MIN_REASON:
         raise AssignmentError(f"Cần ghi rõ lý do (ít nhất {MIN_REASON} ký tự).", "reason")
     return text
@@ -128,6 +128,12 @@ async def request_take(uow: AssignmentUnitOfWork, case_id: str, reason: str, act
     row = await _case(uow, case_id)
     if row.officer_id == actor.officer_id:
         raise AssignmentError("Vụ việc đã do bạn thực hiện.", None, 409)
+    case, parties = d.stored_case(row)
+    moment = await d.moment_for(uow, case_id, parties, now)
+    stop = check(case, await _officer(uow, actor.officer_id), moment.standing, at=moment.at,
+                 head_office=moment.head_office)
+    if stop:
+        raise AssignmentError(f"Không thể đề nghị nhận vụ việc này: bạn {RULE_LABELS.get(stop, stop)}.", None, 409)
     if await uow.assignments.pending_take_request(case_id, actor.officer_id):
         raise AssignmentError("Bạn đã có đề nghị nhận vụ việc này đang chờ duyệt.", None, 409)
     request_id = str(uuid.uuid4())
@@ -175,6 +181,9 @@ async def save_officer(uow: AssignmentUnitOfWork, officer: Officer, *, changed_b
     if officer.branch_code not in await uow.roster.branch_names():
         raise AssignmentError(f"Chi nhánh {officer.branch_code} không có trong danh mục.", "branch_code")
     current = await uow.roster.get(officer.officer_id)
+    if expected_version == 0 and current is not None:
+        raise AssignmentError(f"Mã {officer.officer_id} đã có trong danh sách người thực hiện; hãy chọn mã khác.",
+                              "officer_id", 409)
     if expected_version is not None and (current[1] if current else 0) != expected_version:
         raise AssignmentError(
             f"Hồ sơ đã được sửa bởi người khác (phiên bản hiện tại {current[1] if current else 0}); hãy tải lại trang.",
