@@ -30,6 +30,11 @@ class Permission(StrEnum):
     DECIDE_REQUEST = "decide_request"
     MAP_REFERENCE = "map_reference"
     VIEW_OPERATIONS = "view_operations"
+    VIEW_ROSTER = "view_roster"
+    MANAGE_ROSTER = "manage_roster"
+    OVERSEE_ASSIGNMENT = "oversee_assignment"
+    DECIDE_ASSIGNMENT = "decide_assignment"
+    PERFORM_CASE = "perform_case"
 
 
 #: Who may do what. Reading a person's data is itself audited (see the audit log).
@@ -40,6 +45,15 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.DECIDE_REQUEST: frozenset({Role.CLERK, Role.LEADER}),
     Permission.MAP_REFERENCE: frozenset({Role.CLERK, Role.LEADER, Role.ADMINISTRATOR}),
     Permission.VIEW_OPERATIONS: frozenset({Role.LEADER, Role.ADMINISTRATOR}),
+    # The roster of legal aid officers (assignment): read by those who route cases, kept by administrators.
+    Permission.VIEW_ROSTER: frozenset({Role.CLERK, Role.LEADER, Role.ADMINISTRATOR}),
+    Permission.MANAGE_ROSTER: frozenset({Role.ADMINISTRATOR}),
+    # Leaders' overrides, approved requests and the signs of favouritism, for those who answer for them.
+    Permission.OVERSEE_ASSIGNMENT: frozenset({Role.LEADER, Role.ADMINISTRATOR}),
+    # Give a case to another officer than the rule chose; approve or reject a request to take one.
+    Permission.DECIDE_ASSIGNMENT: frozenset({Role.LEADER}),
+    # Decline one's own case or ask to take one (needs the account's own roster entry too).
+    Permission.PERFORM_CASE: frozenset({Role.OFFICER, Role.LEADER}),
 }
 
 

@@ -60,3 +60,31 @@ ERROR_LABELS = {
 def error_label(error: dict) -> str:
     """The Vietnamese description of a contract error, or its English message when unmapped."""
     return ERROR_LABELS.get(error.get("code") or "", error.get("message", ""))
+
+
+# --- assignment (codes of the assignment service's API) --------------------------------------------
+
+DECISION_KIND_LABELS = {
+    "initial": "Theo quy tắc",
+    "override": "Lãnh đạo giao khác đề xuất",
+    "approved_request": "Duyệt đề nghị nhận vụ việc",
+    "reassignment": "Phân công lại",
+}
+
+EXCLUSION_LABELS = {
+    "declined": "Đã từ chối thực hiện (xung đột lợi ích)",
+    "replaced_on_request": "Bị thay đổi theo đề nghị của người được trợ giúp",
+}
+
+TAKE_REQUEST_STATUS_LABELS = {"pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Không duyệt"}
+
+LEADER_ROLE_LABELS = {"director": "Giám đốc", "deputy_director": "Phó Giám đốc", "branch_head": "Trưởng chi nhánh"}
+
+OFFICER_KIND_LABELS = {"legal_aid_officer": "Trợ giúp viên pháp lý", "contract_lawyer": "Luật sư ký hợp đồng"}
+
+ABSENCE_KIND_LABELS = {
+    "leave": "Nghỉ phép",
+    "training": "Đào tạo, bồi dưỡng",
+    "maternity": "Nghỉ thai sản",
+    "sick": "Nghỉ ốm",
+}

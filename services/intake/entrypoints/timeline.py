@@ -34,4 +34,9 @@ def timeline(case: dict, local: Callable, audit: list[dict]) -> list[dict]:
     return items
 
 
-_AUDIT_ACTIONS = {"view_case": "Xem hồ sơ vụ việc", "request_performer_change": "Ghi nhận đề nghị thay đổi người thực hiện"}
+_AUDIT_ACTIONS = {"view_case": "Xem hồ sơ vụ việc",
+                  "request_performer_change": "Ghi nhận đề nghị thay đổi người thực hiện",
+                  "assignment_override": "Lãnh đạo giao vụ việc cho người khác",
+                  "assignment_decline": "Người thực hiện từ chối vụ việc (xung đột lợi ích)",
+                  "assignment_take_request": "Đề nghị nhận vụ việc",
+                  "assignment_decide_take_request": "Lãnh đạo quyết định đề nghị nhận vụ việc"}

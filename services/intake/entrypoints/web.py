@@ -4,23 +4,24 @@ their own HTTP APIs, never their databases."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters import register_queries
 from services.intake.adapters import tables as t
 from services.intake.adapters.accounts import Accounts, Session
+from services.intake.adapters.assignment_api import AssignmentApi
 from services.intake.config import IntakeSettings
 from services.intake.domain.staff import Permission
-from services.intake.entrypoints import auth, labels, requests_web
+from services.intake.entrypoints import assignment_web, auth, labels, requests_web, roster_web
 from services.intake.entrypoints.timeline import timeline
 from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
 from services.runtime.unit_of_work import utcnow
@@ -30,7 +31,23 @@ def _page_context(request: Request) -> dict:
     return {"user": session.user if session else None, "csrf_token": session.csrf_token if session else ""}
 
 
+def decimal_vi(value: float | int | None, digits: int = 2) -> str:
+    """A number as Vietnamese staff write it (decimal comma); a dash when there is none."""
+    return "—" if value is None else f"{value:.{digits}f}".replace(".", ",")
+
+
+def local_time(moment: datetime | str | None, zone: ZoneInfo) -> str:
+    """A moment (or its ISO text, as other services' APIs send it) in the center's time zone."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"), context_processors=[_page_context])
+TEMPLATES.env.globals["Permission"] = Permission  # the navigation shows only what the user may open
+TEMPLATES.env.filters["decimal"] = decimal_vi
 
 
 def build_accounts(engine: AsyncEngine, settings: IntakeSettings) -> Accounts:
@@ -45,11 +62,14 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     accounts = build_accounts(engine, settings)
     auth.install(app, TEMPLATES, accounts, secure_cookies=settings.secure_cookies)
     tz = ZoneInfo(settings.timezone)
+    app.state.engine, app.state.zone = engine, tz
+    # Tests replace it with a client on the assignment app itself (httpx.ASGITransport).
+    app.state.assignment = AssignmentApi(settings.assignment_url)
     ui = APIRouter(include_in_schema=False)
     api = APIRouter(prefix="/api", tags=["intake"])
 
     def local(dt) -> str:
-        return dt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if dt else ""
+        return local_time(dt, tz)
 
     @ui.get("/")
     async def home() -> RedirectResponse:
@@ -69,17 +89,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     @ui.get("/cases/{case_id}", response_class=HTMLResponse)
     async def case_page(request: Request, case_id: str,
                         session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
-        case = await register_queries.case_file(engine, case_id)
-        if case is None:
-            return TEMPLATES.TemplateResponse(request, "message.html", {
-                "title": "Không tìm thấy vụ việc", "message": "Vụ việc này không có trong sổ thụ lý."}, status_code=404)
-        await accounts.audit(session.user, "view_case", case_id)
-        case["performer_change_due_local"] = local(case["performer_change_due"])
-        case["performer_change_overdue"] = bool(case["performer_change_due"] and case["performer_change_due"] < utcnow())
-        return TEMPLATES.TemplateResponse(request, "case.html", {
-            "case": case, "timeline": timeline(case, local, await accounts.audit_entries(case_id)),
-            "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
-            "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS})
+        return await render_case(request, session, case_id)
 
     @ui.post("/cases/{case_id}/performer-change", dependencies=[Depends(auth.csrf_checked)])
     async def performer_change(request: Request, case_id: str, reason: str = Form(""),
@@ -221,7 +231,31 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     app.include_router(ui)
     app.include_router(api)
     app.include_router(requests_web.router)
+    app.include_router(assignment_web.router)
+    app.include_router(roster_web.router)
     return app
+
+
+async def render_case(request: Request, session: Session, case_id: str, *,
+                      action: assignment_web.ActionOutcome | None = None, status_code: int = 200) -> Response:
+    """The case page; also the answer to an assignment action that failed, with its message by the form."""
+    state = request.app.state
+    case = await register_queries.case_file(state.engine, case_id)
+    if case is None:
+        return TEMPLATES.TemplateResponse(request, "message.html", {
+            "title": "Không tìm thấy vụ việc", "message": "Vụ việc này không có trong sổ thụ lý."}, status_code=404)
+    await state.accounts.audit(session.user, "view_case", case_id)
+
+    def local(dt) -> str:
+        return local_time(dt, state.zone)
+
+    case["performer_change_due_local"] = local(case["performer_change_due"])
+    case["performer_change_overdue"] = bool(case["performer_change_due"] and case["performer_change_due"] < utcnow())
+    return TEMPLATES.TemplateResponse(request, "case.html", {
+        "case": case, "timeline": timeline(case, local, await state.accounts.audit_entries(case_id)),
+        "assignment": await assignment_web.case_panel(request, session.user, case, action),
+        "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
+        "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS}, status_code=status_code)
 
 
 async def _all_dead_letters(app: FastAPI, settings: IntakeSettings) -> tuple[list[dict], list[dict]]:
