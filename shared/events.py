@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.envelope import Event
 from shared.external import FieldError
-from shared.vocabulary import AgencyKind, CaseField, Gender, ProceduralStatus, RequestChannel
+from shared.vocabulary import AgencyKind, AidForm, CaseField, CaseOutcome, Gender, ProceduralStatus, RequestChannel
 
 
 # --- intake -------------------------------------------------------------------------------------
@@ -88,6 +88,7 @@ class CaseOpened(Event):
     beneficiary: PartyRef | None = Field(default=None, description="Who the case is for, for conflict checks.")
     opposing_parties: list[PartyRef] = Field(default_factory=list,
                                              description="Parties with interests opposed to the beneficiary's.")
+    form: AidForm = Field(default=AidForm.PROCEEDINGS, description="Form of legal aid; a notice is proceedings.")
 
 
 class CaseNoticeLinked(Event):
@@ -141,13 +142,20 @@ class RequestRefused(Event):
 
 
 class CaseClosed(Event):
-    """The performer closed the case with an outcome (closed, terminated or transferred)."""
+    """The performer closed the case with an outcome (completed, terminated or transferred)."""
 
     TYPE: ClassVar[str] = "intake.case_closed"
 
     case_id: str
-    outcome: str
+    outcome: str = Field(description="`completed`, `terminated` or `transferred` (CaseOutcome).")
     officer_id: str | None = None
+    form: AidForm | None = None
+    field: CaseField | None = None
+    result: str | None = Field(default=None, description="For a completed case: the result code from intake's "
+                               "rules (e.g. `charge_reduced`, `claim_won`, `advice_given`).")
+    ground: str | None = Field(default=None, description="For a terminated case: the legal ground code.")
+    note: str | None = Field(default=None, description="What the performer wrote when closing, in Vietnamese.")
+    closed_by: str | None = None
 
 
 # --- assignment ---------------------------------------------------------------------------------
@@ -178,6 +186,9 @@ class OfficerRegistered(Event):
     duty: list[dict] = Field(default_factory=list, description="Duty roster shifts: {start, end}, times with offset.")
     declared_relationships: int = Field(default=0, description="How many relationships the officer declared "
                                         "(the persons are kept by assignment only).")
+    target_year: int | None = Field(default=None, description="The quota year yearly_target and band_floors are for.")
+    band_floors: dict[str, float] = Field(default_factory=dict, description="Quota-adjusted floors of the bands "
+                                          "`meets`, `good`, `very_good` (Official Letter 5008) for target_year.")
 
 
 class CandidateScore(BaseModel):
@@ -252,16 +263,81 @@ class CaseAssignmentFailed(Event):
 # --- evaluation ---------------------------------------------------------------------------------
 
 
+class CriterionScore(BaseModel):
+    """One criterion of an evaluation checklist as the evaluator scored it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    score: int
+    max_score: int
+    passed: bool
+    note: str | None = None
+
+
 class CaseEvaluated(Event):
-    """A closed case received its quality evaluation result."""
+    """A closed case received its final quality evaluation result."""
 
     TYPE: ClassVar[str] = "evaluation.case_evaluated"
 
     case_id: str
     officer_id: str | None
-    method: str
-    rating: str
+    method: str = Field(description="`appraisal` (thẩm định hồ sơ), `council` (hội đồng) or `result` (theo kết quả).")
+    rating: str = Field(description="A code of the rating scale in the evaluation rules (default: `very_good`, "
+                        "`meets`, `fails`).")
     successful: bool | None = None
+    evaluation_id: str | None = None
+    year: int | None = Field(default=None, description="The evaluation year (1 November to 31 October) by its end.")
+    effective: bool | None = None
+    evaluator: str | None = None
+    rules_version: str | None = None
+    criteria: list[CriterionScore] = Field(default_factory=list)
+
+
+class CorrectiveActionRaised(Event):
+    """A failed criterion raised a corrective action: who must do what, shown how, by when."""
+
+    TYPE: ClassVar[str] = "evaluation.corrective_action_raised"
+
+    action_id: str
+    case_id: str
+    evaluation_id: str
+    criterion: str
+    officer_id: str | None = Field(description="The owner who must correct it (usually the performer).")
+    due_on: date
+    required_evidence: str
+    raised_by: str
+
+
+class CorrectiveActionClosed(Event):
+    """A leader verified a corrective action and closed it."""
+
+    TYPE: ClassVar[str] = "evaluation.corrective_action_closed"
+
+    action_id: str
+    case_id: str
+    criterion: str
+    officer_id: str | None
+    closed_by: str
+    note: str
+    late: bool = Field(description="Closed after its due date.")
+
+
+class OfficerReviewed(Event):
+    """An officer's yearly review was computed from all their cases; the band is derived, never typed."""
+
+    TYPE: ClassVar[str] = "evaluation.officer_reviewed"
+
+    review_id: str
+    officer_id: str
+    year: int
+    band: str = Field(description="`below`, `meets`, `good` or `very_good` (Official Letter 5008 bands).")
+    proceedings_cases: int
+    target: float | None = None
+    cases_by_field_form: dict[str, int] = Field(default_factory=dict, description="`<field>/<form>` -> cases.")
+    ratings: dict[str, int] = Field(default_factory=dict)
+    open_corrective_actions: int = 0
+    explanation: list[str] = Field(default_factory=list, description="How the band was derived, in Vietnamese.")
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -279,6 +355,9 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CaseTakeRequested,
     CaseTakeRequestDecided,
     CaseEvaluated,
+    CorrectiveActionRaised,
+    CorrectiveActionClosed,
+    OfficerReviewed,
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.TYPE: cls for cls in ALL_EVENTS}

@@ -39,6 +39,9 @@ EVENT_SUBJECTS: dict[type[ev.Event], str] = {
     ev.CaseTakeRequested: "tgpl.assignment.case_take_requested",
     ev.CaseTakeRequestDecided: "tgpl.assignment.case_take_request_decided",
     ev.CaseEvaluated: "tgpl.evaluation.case_evaluated",
+    ev.CorrectiveActionRaised: "tgpl.evaluation.corrective_action_raised",
+    ev.CorrectiveActionClosed: "tgpl.evaluation.corrective_action_closed",
+    ev.OfficerReviewed: "tgpl.evaluation.officer_reviewed",
 }
 
 INTAKE_EVENTS = "tgpl.intake.>"

@@ -65,6 +65,22 @@ class RequestChannel(StrEnum):
     ELECTRONIC = "electronic"
 
 
+class AidForm(StrEnum):
+    """Forms of legal aid (Law on Legal Aid Art. 27)."""
+
+    PROCEEDINGS = "proceedings"  # tham gia tố tụng: defence or representation in a case
+    ADVICE = "advice"  # tư vấn pháp luật
+    REPRESENTATION = "representation"  # đại diện ngoài tố tụng
+
+
+class CaseOutcome(StrEnum):
+    """How a case ended (Law on Legal Aid Art. 37; Circular 12/2018/TT-BTP)."""
+
+    COMPLETED = "completed"  # kết thúc với kết quả
+    TERMINATED = "terminated"  # chấm dứt trên một căn cứ luật định
+    TRANSFERRED = "transferred"  # chuyển cho tổ chức khác
+
+
 class ReportKind(StrEnum):
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"

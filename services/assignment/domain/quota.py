@@ -115,3 +115,16 @@ def target_for(officer: Officer, start: date, end: date, rules: AssignmentRules)
 def yearly_target(officer: Officer, year: int, rules: AssignmentRules) -> Target:
     """The target of the whole calendar (quota) year."""
     return target_for(officer, date(year, 1, 1), date(year, 12, 31), rules)
+
+
+def band_floors(officer: Officer, year: int, rules: AssignmentRules) -> dict[str, float]:
+    """The year's floors of 'meets', 'good' and 'very good', scaled like the target (reductions, exemptions).
+
+    The band is the one the officer is in at the end of the year.
+    """
+    target = yearly_target(officer, year, rules).value
+    end = date(year, 12, 31)
+    band = rules.quota_year(year).band_for(years_served(officer.appointed_on, end))
+    factor = target / band.meets if band.meets else 0.0
+    return {"meets": round(target, 4), "good": round(band.good * factor, 4),
+            "very_good": round(band.very_good * factor, 4)}

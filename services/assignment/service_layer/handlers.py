@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.assignment.adapters.records import parties_record
 from services.assignment.domain import conflicts as cf
 from services.assignment.domain.policy import CaseToAssign
-from services.assignment.domain.quota import yearly_target
+from services.assignment.domain.quota import band_floors, yearly_target
 from services.assignment.domain.roster import Officer
 from services.assignment.domain.rules import AssignmentRules
 from services.assignment.service_layer import decisions as d
@@ -80,7 +80,8 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, chang
     version = await uow.roster.save(officer, changed_by=changed_by, at=at, note=note)
     if version is None:
         return None
-    target = yearly_target(officer, d.local(at).year, uow.rules)
+    year = d.local(at).year
+    target = yearly_target(officer, year, uow.rules)
     await uow.outbox.add_event(ev.OfficerRegistered(
         producer=d.PRODUCER, officer_id=officer.officer_id, full_name=officer.full_name,
         branch_code=officer.branch_code, is_leader=officer.is_leader, leader_role=officer.leader_role,
@@ -90,6 +91,7 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, chang
         absences=[{"start": a.start.isoformat(), "end": a.end.isoformat(), "kind": a.kind} for a in officer.absences],
         duty=[{"start": s.start.isoformat(), "end": s.end.isoformat()} for s in officer.duty],
         declared_relationships=len(officer.relationships),
+        target_year=year, band_floors=band_floors(officer, year, uow.rules),
     ))
     return version
 

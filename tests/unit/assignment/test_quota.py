@@ -97,3 +97,12 @@ def test_rules_are_data_weights_and_exemptions_change_with_the_file():
     target = yearly_target(officer(date(2020, 1, 1), absences=[Absence(date(2024, 1, 1), date(2024, 1, 10), "leave")]),
                            2024, rules)
     assert target.value == pytest.approx(round(4 - 4 * 10 * 0.5 / 366, 4))
+
+
+def test_band_floors_scale_like_the_target():
+    from services.assignment.domain.quota import band_floors
+
+    plain = band_floors(officer(date(2010, 5, 1)), 2026, RULES)
+    assert plain == {"meets": 13.0, "good": 21.0, "very_good": 27.0}
+    leader = band_floors(officer(date(2010, 5, 1), "director"), 2026, RULES)
+    assert leader == {"meets": 6.5, "good": 10.5, "very_good": 13.5}

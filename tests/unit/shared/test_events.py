@@ -52,12 +52,18 @@ SAMPLES: list[Event] = [
     ev.CaseTakeRequestDecided(request_id="t-1", case_id="c-1", officer_id="o-2", approved=False, decided_by="lanhdao",
                               reason="Chưa có căn cứ đặc biệt"),
     ev.CaseEvaluated(case_id="c-1", officer_id=None, method="appraisal", rating="meets", successful=None),
+    ev.CorrectiveActionRaised(action_id="a-1", case_id="c-1", evaluation_id="e-1", criterion="file.complete",
+                              officer_id="o-1", due_on=date(2026, 12, 31), required_evidence="Bản sao biên bản",
+                              raised_by="danhgia"),
+    ev.CorrectiveActionClosed(action_id="a-1", case_id="c-1", criterion="file.complete", officer_id="o-1",
+                              closed_by="lanhdao", note="Đã bổ sung", late=False),
+    ev.OfficerReviewed(review_id="r-1", officer_id="o-1", year=2026, band="meets", proceedings_cases=13),
 ]
 
 
 def test_the_samples_cover_every_event_type():
     assert sorted(type(s).TYPE for s in SAMPLES) == sorted(ev.EVENT_TYPES)
-    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 14
+    assert len(ev.EVENT_TYPES) == len(ev.ALL_EVENTS) == 17
 
 
 def test_event_types_are_distinct_and_named_by_their_service():
