@@ -58,7 +58,13 @@ async def test_same_notice_twice_counts_once_and_late_notice_is_flagged(intake, 
     marker = harness.make_notice()
     await harness.publish(jetstream, subjects.INBOUND_REFERRAL, marker)
     await harness.eventually(lambda: _count_cases(client, 2))
-    received = await harness.events_of(jetstream, "TGPL_INTAKE", "intake.notice_received")
+
+    async def both_published() -> list[dict]:
+        # The cases are committed before the outbox relay publishes their events: wait for both events.
+        received = await harness.events_of(jetstream, "TGPL_INTAKE", "intake.notice_received")
+        return received if len(received) >= 2 else []
+
+    received = await harness.eventually(both_published)
     late = [e for e in received if e["notice_key"].endswith(notice["notice_id"])]
     assert len(late) == 1 and late[0]["late"] is True and late[0]["deadline_hours"] == 12
 
