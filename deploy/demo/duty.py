@@ -1,4 +1,4 @@
-"""A demo duty roster: one officer per branch on 24-hour duty each day for the next two weeks.
+"""A demo duty roster: one officer per branch on 24-hour duty from 07:30 each day, for the next two weeks.
 
 Real centers publish their duty roster at least 5 working days ahead (DOMAIN.md); the demo writes
 it through the assignment API as an administrator would, so each change is a versioned roster edit.
@@ -40,15 +40,17 @@ async def publish_duty_roster(client: httpx.AsyncClient, days: int = 14, today: 
     Returns the number of officers whose entry changed.
     """
     today = today or datetime.now(LOCAL_TZ).date()
+    # Yesterday's shift runs until 07:30 today: start there so that this very moment is covered.
+    first_day = today - timedelta(days=1)
     changed = 0
     officers = (await client.get("/api/officers")).json()
-    for officer_id, new_shifts in rota(officers, today, days).items():
+    for officer_id, new_shifts in rota(officers, first_day, days + 1).items():
         entry = (await client.get(f"/api/officers/{officer_id}")).json()
         kept = [s for s in entry["duty"] if s not in new_shifts]
         body = {k: entry[k] for k in ("full_name", "kind", "branch_code", "leader_role", "fields", "appointed_on",
                                       "active", "absences", "relationships")}
         body |= {"duty": kept + new_shifts, "changed_by": CHANGED_BY, "expected_version": entry["version"],
-                 "note": f"Lịch trực {today:%d/%m/%Y} – {today + timedelta(days=days - 1):%d/%m/%Y}"}
+                 "note": f"Lịch trực {first_day:%d/%m/%Y} – {today + timedelta(days=days - 1):%d/%m/%Y}"}
         response = await client.put(f"/api/officers/{officer_id}", json=body)
         response.raise_for_status()
         changed += response.json()["changed"]

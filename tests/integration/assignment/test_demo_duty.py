@@ -36,12 +36,12 @@ async def test_the_rota_is_written_as_versioned_roster_edits_and_only_once(jetst
     async with harness.running(host):
         client = harness.http_client(build_web(host.engine, host.uow))
         changed = await publish_duty_roster(client, days=3, today=TODAY)
-        assert changed >= 4  # one per branch with criminal officers, over three days
+        assert changed >= 4  # one per branch with criminal officers, over three days and the night before
         assert await publish_duty_roster(client, days=3, today=TODAY) == 0
         on_duty = [o for o in (await client.get("/api/officers")).json() if o["duty"]]
         assert len(on_duty) == changed and all(o["version"] == 2 for o in on_duty)
         detail = (await client.get(f"/api/officers/{on_duty[0]['officer_id']}")).json()
         assert detail["versions"][0]["changed_by"] == "demo-duty-rota"
-        assert detail["versions"][0]["note"].startswith("Lịch trực 30/11/2026")
+        assert detail["versions"][0]["note"] == "Lịch trực 29/11/2026 – 02/12/2026"
         assert datetime.fromisoformat(detail["duty"][0]["end"]) - datetime.fromisoformat(
             detail["duty"][0]["start"]) == timedelta(days=1)
