@@ -11,7 +11,7 @@ from services.assignment.config import AssignmentSettings
 from services.assignment.adapters.records import officer_from_record
 from services.assignment.entrypoints.consumers import CONSUMERS
 from services.assignment.entrypoints.web import build_web
-from services.assignment.service_layer.handlers import register_officer
+from services.assignment.service_layer.handlers import publish_year_targets, register_officer
 from services.assignment.domain.rules import load_rules
 from services.assignment.service_layer.unit_of_work import DEFAULT_RULES, AssignmentUnitOfWork
 from services.runtime import reference_files
@@ -49,7 +49,13 @@ def build(settings: AssignmentSettings | None = None) -> ServiceHost[AssignmentU
         log.info("assignment: roster loaded from %s (%d officers, %d new)",
                  settings.reference_dir, len(officers), changed)
 
+    async def announce_year_targets() -> None:
+        async with host.uow() as work:
+            if announced := await publish_year_targets(work, utcnow()):
+                log.info("assignment: this quota year's targets announced for %d officers", announced)
+
     host.on_start.append(load_roster)
+    host.periodic.append((settings.year_check_s, announce_year_targets))
     return host
 
 

@@ -18,4 +18,6 @@ class AssignmentSettings(ServiceSettings):
         description="Folder with center.json and officers.json, loaded (upserted) at start.",
     )
     rules_file: Path | None = Field(default=None, description="Assignment rules (JSON); the shipped v1 file when unset.")
+    year_check_s: float = Field(default=3600.0, description="How often to check whether a new quota year's targets "
+                                "must be announced.")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TGPL_TIMEZONE"))

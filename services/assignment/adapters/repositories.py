@@ -55,6 +55,16 @@ class RosterRepository:
             note=note))
         return version
 
+    async def not_announced_for(self, year: int) -> list[tuple[Officer, int]]:
+        """Officers whose target for the year has not been published yet, with their version."""
+        rows = (await self._conn.execute(sa.select(t.officers).where(
+            sa.or_(t.officers.c.announced_year.is_(None), t.officers.c.announced_year < year)))).all()
+        return [(_officer(r), r.version) for r in rows]
+
+    async def mark_announced(self, officer_id: str, year: int) -> None:
+        await self._conn.execute(sa.update(t.officers).where(t.officers.c.officer_id == officer_id)
+                                 .values(announced_year=year))
+
     async def head_office(self) -> str | None:
         return (await self._conn.execute(
             sa.select(t.branches.c.code).where(t.branches.c.is_head_office.is_(True)).order_by(t.branches.c.code)

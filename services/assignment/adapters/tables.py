@@ -29,6 +29,7 @@ officers = sa.Table(
     sa.Column("duty", sa.JSON, nullable=True),
     sa.Column("relationships", sa.JSON, nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("announced_year", sa.Integer, nullable=True),  # the quota year of the last OfficerRegistered
 )
 
 #: Every version of every roster entry: who changed it, when and why.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.assignment.adapters.records import parties_record
 from services.assignment.domain import conflicts as cf
 from services.assignment.domain.policy import CaseToAssign
@@ -80,7 +82,27 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, chang
     version = await uow.roster.save(officer, changed_by=changed_by, at=at, note=note)
     if version is None:
         return None
-    year = d.local(at).year
+    await _announce(uow, officer, version, changed_by=changed_by, note=note, year=d.local(at).year)
+    return version
+
+
+async def publish_year_targets(uow: AssignmentUnitOfWork, now: datetime) -> int:
+    """At the turn of the quota year, announce each officer's new target (reviews read targets from events).
+
+    Returns how many officers were announced; run it daily, it does nothing once the year is published.
+    """
+    year = d.local(now).year
+    announced = 0
+    for officer, version in await uow.roster.not_announced_for(year):
+        await _announce(uow, officer, version, changed_by="quota-year", note=f"Chỉ tiêu năm {year}", year=year)
+        announced += 1
+    await uow.commit()
+    return announced
+
+
+async def _announce(uow: AssignmentUnitOfWork, officer: Officer, version: int, *, changed_by: str,
+                    note: str | None, year: int) -> None:
+    """Publish a roster entry with its quota-adjusted target and band floors for a year."""
     target = yearly_target(officer, year, uow.rules)
     await uow.outbox.add_event(ev.OfficerRegistered(
         producer=d.PRODUCER, officer_id=officer.officer_id, full_name=officer.full_name,
@@ -93,7 +115,7 @@ async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, chang
         declared_relationships=len(officer.relationships),
         target_year=year, band_floors=band_floors(officer, year, uow.rules),
     ))
-    return version
+    await uow.roster.mark_announced(officer.officer_id, year)
 
 
 EVENT_HANDLERS = {ev.CaseOpened: assign_case, ev.CaseNoticeLinked: link_matter,

@@ -156,3 +156,24 @@ async def test_the_rules_file_is_configuration(jetstream, nats_url, database_url
         assigned = await harness.eventually(
             lambda: harness.events_of(jetstream, "TGPL_ASSIGNMENT", "assignment.case_assigned"))
     assert assigned[0]["weight"] == 2.5
+
+
+async def test_a_new_quota_year_announces_every_officers_new_target_once(assignment, jetstream, db_backend):
+    from datetime import datetime, timezone
+
+    from services.assignment.service_layer.handlers import publish_year_targets
+
+    host, _ = assignment
+    await harness.eventually(lambda: _officer_events(jetstream, 26))
+    async with host.uow() as work:  # this year's targets went out with the roster itself
+        assert await publish_year_targets(work, datetime.now(timezone.utc)) == 0
+    new_year = datetime(2031, 1, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 local on 1 January
+    async with host.uow() as work:
+        assert await publish_year_targets(work, new_year) == 26
+    async with host.uow() as work:
+        assert await publish_year_targets(work, new_year) == 0
+    events = await harness.eventually(lambda: _officer_events(jetstream, 52))
+    announced = [e for e in events if e["target_year"] == 2031]
+    assert len(announced) == 26 and {e["changed_by"] for e in announced} == {"quota-year"}
+    director = next(e for e in announced if e["officer_id"] == "TGV-001")
+    assert director["band_floors"]["meets"] == director["yearly_target"] > 0
