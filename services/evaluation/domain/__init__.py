@@ -1,2 +1,2 @@
-"""Evaluation rules. The slice keeps the register of cases and who performed them; the
-evaluation plan, methods, ratings and corrective actions come with the evaluation issue."""
+"""Evaluation rules, pure: the register of cases, the yearly plan, checklists and ratings,
+independence, corrective actions and the officer's yearly review. No I/O here."""

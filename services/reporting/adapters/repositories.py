@@ -32,6 +32,13 @@ class ReadModelRepository:
             await self._conn.execute(sa.update(t.rm_notices).where(t.rm_notices.c.notice_key == notice_key)
                                      .values(revision=revision, **values))
 
+    async def save_action(self, action_id: str, **values) -> None:
+        """Insert a corrective action or add what a later event tells of it (its closing)."""
+        updated = await self._conn.execute(sa.update(t.rm_corrective_actions)
+                                           .where(t.rm_corrective_actions.c.action_id == action_id).values(**values))
+        if updated.rowcount == 0:
+            await self._conn.execute(sa.insert(t.rm_corrective_actions).values(action_id=action_id, **values))
+
     async def save_officer(self, officer_id: str, **values) -> None:
         updated = await self._conn.execute(
             sa.update(t.rm_officers).where(t.rm_officers.c.officer_id == officer_id).values(**values))
@@ -110,6 +117,18 @@ class FiguresRepository:
         return [{"officer_id": r.officer_id, "is_leader": r.is_leader, "active_cases": active.get(r.officer_id, 0),
                  "cases_assigned": assigned.get(r.officer_id, 0), "quota_target": r.quota_target}
                 for r in officers]
+
+
+    async def corrective_actions(self, raised_from: datetime | None = None,
+                                 raised_before: datetime | None = None) -> list:
+        """Corrective actions, optionally those raised in [raised_from, raised_before)."""
+        a = t.rm_corrective_actions
+        query = sa.select(a.c.officer_id, a.c.criterion, a.c.due_on, a.c.raised_at, a.c.closed_at, a.c.late)
+        if raised_from is not None:
+            query = query.where(a.c.raised_at >= raised_from)
+        if raised_before is not None:
+            query = query.where(a.c.raised_at < raised_before)
+        return (await self._conn.execute(query)).all()
 
 
 class ReportRepository:

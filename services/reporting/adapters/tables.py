@@ -72,6 +72,19 @@ rm_evaluations = sa.Table(
     sa.Column("at", TS, nullable=False, index=True),
 )
 
+#: Corrective actions raised by evaluations and, once a leader verified them, their closing.
+rm_corrective_actions = sa.Table(
+    "rm_corrective_actions", metadata,
+    sa.Column("action_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("criterion", sa.String(64), nullable=False, index=True),
+    sa.Column("officer_id", sa.String(32), nullable=True, index=True),
+    sa.Column("due_on", sa.Date, nullable=True),
+    sa.Column("raised_at", TS, nullable=True, index=True),
+    sa.Column("closed_at", TS, nullable=True),
+    sa.Column("late", sa.Boolean, nullable=True),
+)
+
 rm_officers = sa.Table(
     "rm_officers", metadata,
     sa.Column("officer_id", sa.String(32), primary_key=True),

@@ -10,8 +10,10 @@ INTAKE_EVENTS = ConsumerSpec.for_events("reporting-intake-events-v1", subjects.I
                                         "Notices, rejections, cases opened, refusals and closures.")
 ASSIGNMENT_EVENTS = ConsumerSpec.for_events("reporting-assignment-events-v1", subjects.ASSIGNMENT_STREAM,
                                             handlers.ASSIGNMENT_HANDLERS, "Assignments and the roster with quota targets.")
-EVALUATION_EVENTS = ConsumerSpec.for_events("reporting-evaluation-events-v1", subjects.EVALUATION_STREAM,
-                                            handlers.EVALUATION_HANDLERS, "Evaluated cases.")
+# v2: also corrective actions; the new durable reads the stream from its start (handlers are idempotent).
+EVALUATION_EVENTS = ConsumerSpec.for_events("reporting-evaluation-events-v2", subjects.EVALUATION_STREAM,
+                                            handlers.EVALUATION_HANDLERS,
+                                            "Evaluated cases; corrective actions raised and closed.")
 
 CONSUMERS = [
     (INTAKE_EVENTS, dispatching(handlers.INTAKE_HANDLERS)),

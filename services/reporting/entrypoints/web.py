@@ -1,4 +1,4 @@
-"""Reporting's HTTP API (dashboards come with the reporting issue)."""
+"""Reporting's HTTP API: figures for a period, corrective actions as of a day (dashboards come later)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, FastAPI, HTTPException
 
 from services.reporting.domain.reports import period_bounds
+from services.reporting.service_layer.handlers import corrective_action_figures
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from services.runtime.unit_of_work import utcnow
 
 
 def build_web(uow: Callable[[], ReportingUnitOfWork], tz: ZoneInfo) -> FastAPI:
@@ -23,6 +25,15 @@ def build_web(uow: Callable[[], ReportingUnitOfWork], tz: ZoneInfo) -> FastAPI:
             raise HTTPException(422, "Ngày kết thúc phải sau ngày bắt đầu.")
         async with uow() as work:
             return await work.figures.figures(*period_bounds(start, end, tz))
+
+    @api.get("/corrective-actions",
+             summary="Corrective actions as of a day: open, overdue, closed, closed late; by officer and criterion")
+    async def corrective_actions(as_of: date | None = None, start: date | None = None,
+                                 end: date | None = None) -> dict:
+        if start and end and end < start:
+            raise HTTPException(422, "Ngày kết thúc phải sau ngày bắt đầu.")
+        async with uow() as work:
+            return await corrective_action_figures(work, as_of or utcnow().astimezone(tz).date(), tz, start, end)
 
     app.include_router(api)
     return app

@@ -3,9 +3,11 @@ from the facts on request."""
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from services.reporting.adapters import tables as t
+from services.reporting.domain.corrective_actions import ActionFact, count_actions
 from services.reporting.domain.reports import figures_fingerprint, next_revision, period_bounds, report_id
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.runtime.consumers import Delivery
@@ -57,6 +59,16 @@ async def on_case_evaluated(uow: ReportingUnitOfWork, e: ev.CaseEvaluated, _d: D
     await uow.facts.add(t.rm_evaluations, case_id=e.case_id, at=e.occurred_at)
 
 
+async def on_action_raised(uow: ReportingUnitOfWork, e: ev.CorrectiveActionRaised, _d: Delivery) -> None:
+    await uow.facts.save_action(e.action_id, case_id=e.case_id, criterion=e.criterion, officer_id=e.officer_id,
+                                due_on=e.due_on, raised_at=e.occurred_at)
+
+
+async def on_action_closed(uow: ReportingUnitOfWork, e: ev.CorrectiveActionClosed, _d: Delivery) -> None:
+    await uow.facts.save_action(e.action_id, case_id=e.case_id, criterion=e.criterion, officer_id=e.officer_id,
+                                closed_at=e.occurred_at, late=e.late)
+
+
 INTAKE_HANDLERS = {
     ev.NoticeReceived: on_notice_received,
     ev.NoticeRejected: on_notice_rejected,
@@ -66,7 +78,19 @@ INTAKE_HANDLERS = {
     ev.CaseClosed: on_case_closed,
 }
 ASSIGNMENT_HANDLERS = {ev.CaseAssigned: on_case_assigned, ev.OfficerRegistered: on_officer_registered}
-EVALUATION_HANDLERS = {ev.CaseEvaluated: on_case_evaluated}
+EVALUATION_HANDLERS = {ev.CaseEvaluated: on_case_evaluated, ev.CorrectiveActionRaised: on_action_raised,
+                       ev.CorrectiveActionClosed: on_action_closed}
+
+
+async def corrective_action_figures(uow: ReportingUnitOfWork, as_of: date, tz: ZoneInfo,
+                                    raised_start: date | None = None, raised_end: date | None = None) -> dict:
+    """Corrective actions as of a local day (optionally those raised between two days, inclusive)."""
+    first = period_bounds(raised_start, raised_start, tz)[0] if raised_start else None
+    after = period_bounds(raised_end, raised_end, tz)[1] if raised_end else None
+    rows = await uow.figures.corrective_actions(first, after)
+    facts = [ActionFact(r.officer_id, r.criterion, r.due_on, r.raised_at and r.raised_at.astimezone(tz).date(),
+                        r.closed_at and r.closed_at.astimezone(tz).date(), r.late) for r in rows]
+    return count_actions(facts, as_of)
 
 
 async def issue_report(uow: ReportingUnitOfWork, request: ReportRequest, *, kind: str, tz: ZoneInfo) -> Report:

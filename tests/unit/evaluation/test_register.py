@@ -1,55 +1,73 @@
-"""The evaluation register: a case awaits evaluation once closed with an evaluated outcome."""
+"""The evaluation register: a case as intake and assignment events describe it, in any order."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.evaluation.domain.register import EVALUATED_OUTCOMES, RegisterEntry, RegisterStatus
+from services.evaluation.domain.register import CaseRecord
+from services.evaluation.domain.rules import load_rules
 
-CLOSED_AT = datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=7)))
-
-
-def test_the_statuses_and_evaluated_outcomes():
-    assert (RegisterStatus.IN_PROGRESS, RegisterStatus.AWAITING_EVALUATION) == ("in_progress", "awaiting_evaluation")
-    assert EVALUATED_OUTCOMES == {"closed", "terminated"}
+RULES = load_rules()
+VN = timezone(timedelta(hours=7))
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=VN)
 
 
-def test_an_open_case_is_in_progress():
-    assert RegisterEntry("c-1", None, None, None).status == RegisterStatus.IN_PROGRESS
-    assert RegisterEntry("c-1", "o-1", None, None).status == RegisterStatus.IN_PROGRESS
+def closed(case: CaseRecord, outcome: str = "completed", officer_id: str | None = None, form: str | None = None,
+           at: datetime = T0 + timedelta(days=30)) -> CaseRecord:
+    return case.closed(outcome=outcome, at=at, officer_id=officer_id, form=form, field=None, result=None,
+                       ground=None, closed_by="tgv")
 
 
-def test_a_closed_or_terminated_case_awaits_evaluation():
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "closed").status == RegisterStatus.AWAITING_EVALUATION
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "terminated").status == RegisterStatus.AWAITING_EVALUATION
+def test_an_open_case_is_not_evaluable_and_says_why():
+    case = CaseRecord("c-1").opened(register_no="1/2026", field="criminal", form="proceedings", at=T0)
+    assert not case.evaluable(RULES)
+    assert case.not_evaluable_because(RULES) == "Vụ việc chưa kết thúc nên chưa thể đánh giá chất lượng."
 
 
-def test_an_outcome_with_a_detail_after_a_colon_counts_by_its_kind():
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "terminated:withdrawn").status == RegisterStatus.AWAITING_EVALUATION
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "closed:won").status == RegisterStatus.AWAITING_EVALUATION
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "transferred:closed").status == RegisterStatus.IN_PROGRESS
+@pytest.mark.parametrize("form, outcome, evaluable", [
+    ("proceedings", "completed", True), ("proceedings", "terminated", True),
+    ("representation", "completed", True), ("advice", "completed", False),
+    ("proceedings", "transferred", False), (None, "completed", False),
+])
+def test_only_evaluated_forms_and_outcomes_are_evaluable(form, outcome, evaluable):
+    case = closed(CaseRecord("c-1", form=form), outcome=outcome)
+    assert case.evaluable(RULES) is evaluable
+    assert (case.not_evaluable_because(RULES) is None) is evaluable
 
 
-def test_a_transferred_case_is_evaluated_elsewhere():
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "transferred").status == RegisterStatus.IN_PROGRESS
+def test_a_refusal_names_the_form_in_vietnamese():
+    case = closed(CaseRecord("c-1", form="advice"))
+    assert "tư vấn pháp luật" in case.not_evaluable_because(RULES)
+    assert "chuyển giao" in closed(CaseRecord("c-1", form="proceedings"), "transferred").not_evaluable_because(RULES)
 
 
-def test_a_closure_needs_both_a_time_and_an_evaluated_outcome():
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, None).status == RegisterStatus.IN_PROGRESS
-    assert RegisterEntry("c-1", "o-1", CLOSED_AT, "").status == RegisterStatus.IN_PROGRESS
-    assert RegisterEntry("c-1", "o-1", None, "closed").status == RegisterStatus.IN_PROGRESS
+def test_the_latest_assignment_wins_whatever_the_arrival_order():
+    case = CaseRecord("c-1").assigned("TGV-2", T0 + timedelta(hours=2)).assigned("TGV-1", T0)
+    assert case.officer_id == "TGV-2"
 
 
-def test_outcomes_are_matched_exactly():
-    for outcome in ("Closed", "closed ", "close", "closed_early", "unknown"):
-        assert RegisterEntry("c-1", "o-1", CLOSED_AT, outcome).status == RegisterStatus.IN_PROGRESS, outcome
+def test_an_assignment_before_the_opening_is_kept():
+    case = CaseRecord("c-1").assigned("TGV-1", T0).opened(register_no="7/2026", field="civil", form="advice", at=T0)
+    assert (case.officer_id, case.register_no, case.form) == ("TGV-1", "7/2026", "advice")
 
 
-def test_a_case_without_a_known_performer_still_awaits_evaluation():
-    assert RegisterEntry("c-1", None, CLOSED_AT, "closed").status == RegisterStatus.AWAITING_EVALUATION
+def test_the_closing_officer_is_the_performer_for_good():
+    case = closed(CaseRecord("c-1").assigned("TGV-1", T0), officer_id="TGV-3")
+    assert case.officer_id == "TGV-3"
+    assert case.assigned("TGV-4", T0 + timedelta(days=60)).officer_id == "TGV-3"
 
 
-def test_a_register_entry_is_frozen():
-    entry = RegisterEntry("c-1", None, None, None)
+def test_a_closure_without_an_officer_keeps_the_assigned_one_and_may_set_the_form():
+    case = closed(CaseRecord("c-1", form="proceedings").assigned("TGV-1", T0), form="representation")
+    assert (case.officer_id, case.form, case.is_closed) == ("TGV-1", "representation", True)
+
+
+def test_the_form_from_the_opening_does_not_override_one_from_the_closure():
+    case = closed(CaseRecord("c-1"), form="representation").opened(register_no="1", field="civil",
+                                                                   form="proceedings", at=T0)
+    assert case.form == "representation"
+
+
+def test_a_record_is_frozen():
     with pytest.raises(AttributeError):
-        entry.outcome = "closed"
+        CaseRecord("c-1").outcome = "completed"
