@@ -117,6 +117,11 @@ class AssignmentRepository:
         await self._conn.execute(insert_ignoring_conflicts(self._conn, t.exclusions).values(
             case_id=case_id, officer_id=officer_id, why=why, at=at))
 
+    async def close(self, case_id: str, at: datetime) -> None:
+        """The case ended: its assignment can no longer change (it still counts in the year's load)."""
+        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id, t.cases.c.closed_at.is_(None))
+                                 .values(closed_at=at))
+
     async def add_keys(self, case_id: str, keys: frozenset[str]) -> None:
         for key in sorted(keys):
             await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_keys).values(

@@ -61,6 +61,7 @@ cases = sa.Table(
     sa.Column("parties", sa.JSON, nullable=True),
     sa.Column("kind", sa.String(32), nullable=False, server_default="initial"),
     sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
 )
 
 #: Keys under which a case's parties and matter are found (conflict of interest): `matter:...`,

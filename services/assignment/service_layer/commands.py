@@ -61,6 +61,8 @@ async def _case(uow: AssignmentUnitOfWork, case_id: str):
     row = await uow.assignments.case(case_id)
     if row is None:
         raise AssignmentError("Không tìm thấy vụ việc trong dữ liệu phân công.", "case_id", 404)
+    if row.closed_at is not None:
+        raise AssignmentError("Vụ việc đã kết thúc; không thể thay đổi phân công.", "case_id", 409)
     return row
 
 

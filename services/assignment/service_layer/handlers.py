@@ -76,6 +76,11 @@ async def reassign_case(uow: AssignmentUnitOfWork, event: ev.PerformerChangeRequ
                      when=event.occurred_at, decided_at=utcnow(), cause=event)
 
 
+async def close_case(uow: AssignmentUnitOfWork, event: ev.CaseClosed, _delivery: Delivery) -> None:
+    """The case ended: no more overrides, declines or requests to take it."""
+    await uow.assignments.close(event.case_id, event.occurred_at)
+
+
 async def register_officer(uow: AssignmentUnitOfWork, officer: Officer, *, changed_by: str, at,
                            note: str | None = None) -> int | None:
     """Add or change a roster entry: a new version, published as an event. The version, or None if unchanged."""
@@ -119,4 +124,4 @@ async def _announce(uow: AssignmentUnitOfWork, officer: Officer, version: int, *
 
 
 EVENT_HANDLERS = {ev.CaseOpened: assign_case, ev.CaseNoticeLinked: link_matter,
-                  ev.PerformerChangeRequested: reassign_case}
+                  ev.PerformerChangeRequested: reassign_case, ev.CaseClosed: close_case}

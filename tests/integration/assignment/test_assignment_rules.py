@@ -563,3 +563,23 @@ async def test_cases_concentrated_from_one_agency_are_flagged(assignment, db_bac
     assert [p["officer_id"] for p in found] == ["HN-H"]
     assert found[0]["full_name"] == "Hoàng Văn Hải"
     assert found[0]["signs"] == ["5/5 vụ việc từ cơ quan CA-HN, gấp 2.0 lần tỷ lệ chung của cơ quan này"]
+
+
+async def test_a_closed_case_keeps_its_officer(assignment, db_backend):
+    svc, client = assignment, assignment.client
+    opened = case_opened()
+    assert (await assign(svc, opened))["officer_id"] == "PC-A"
+    await publish_event(svc.js, ev.CaseClosed(producer="test", case_id=opened.case_id, outcome="completed",
+                                              officer_id="PC-A", result="charge_reduced"))
+
+    async def closed():
+        decision = (await client.get(f"/api/cases/{opened.case_id}/decision")).json()
+        return decision if decision["closed_at"] else None
+
+    await harness.eventually(closed)
+    response = await client.post(f"/api/cases/{opened.case_id}/override",
+                                 json={"officer_id": "PC-B", "reason": REASON, "actor": LEADER})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "Vụ việc đã kết thúc; không thể thay đổi phân công."
+    decision = (await client.get(f"/api/cases/{opened.case_id}/decision")).json()
+    assert decision["officer_id"] == "PC-A" and decision["closed_at"]
