@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.envelope import Event
 from shared.external import FieldError
-from shared.vocabulary import AgencyKind, AidForm, CaseField, CaseOutcome, Gender, ProceduralStatus, RequestChannel
+from shared.vocabulary import AgencyKind, AidForm, CaseField, Gender, ProceduralStatus, RequestChannel
 
 
 # --- intake -------------------------------------------------------------------------------------

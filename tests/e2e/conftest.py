@@ -1,6 +1,7 @@
 """The whole system as real processes, started the way `tgpl up` starts it."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,3 +50,31 @@ async def wait_until_up(ports: dict[str, int]) -> None:
     """Wait until every service answers its health check."""
     for service in ("ui", "assignment", "evaluation", "reporting"):
         await harness.eventually(lambda: _healthy(ports[service]), timeout=90)
+
+
+#: Debian's chromium, never a downloaded browser (`.ci/run` installs it); browser tests skip without it.
+CHROMIUM = os.environ.get("TGPL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+async def browser():
+    """A headless chromium driven by Playwright; the test skips, saying why, when either is missing."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it")
+    playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+    async with playwright_api.async_playwright() as p:
+        instance = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+async def log_in(page, base: str, username: str, password: str) -> None:
+    """Sign in on the staff UI's login page."""
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")

@@ -4,41 +4,14 @@ Never a downloaded browser: `executable_path` points at the machine's chromium (
 installs it). Without it these tests skip and say why.
 """
 
-import os
-import shutil
-
 import pytest
 
 from shared import subjects
 from tests import harness
-from tests.e2e.conftest import wait_until_up
+from tests.e2e.conftest import CHROMIUM, log_in, wait_until_up
 
-pytestmark = pytest.mark.e2e
-
-CHROMIUM = os.environ.get("TGPL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-if CHROMIUM is None:
-    pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
-
-
-@pytest.fixture
-async def browser():
-    async with playwright_api.async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield instance
-        finally:
-            await instance.close()
-
-
-async def log_in(page, base: str, username: str, password: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); .ci/run installs it")]
 
 
 async def test_log_in_see_the_inbox_and_a_notice_assigned(system, browser):
@@ -80,6 +53,7 @@ async def register_request(page, base: str, full_name: str) -> None:
     await page.select_option("#gender", "female")
     await page.fill("#commune_code", "21910")
     await page.select_option("#field", "civil")
+    await page.select_option("#form", "proceedings")
     await page.fill("#summary", "Tranh chấp hợp đồng vay tài sản")
     await page.check("input[name=claimed_groups][value=poor_household]")
     await page.check("input[name=documents][value=request_form]")

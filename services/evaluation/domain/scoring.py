@@ -57,12 +57,14 @@ def rate(method: Method, scores: Mapping[str, int], rules: EvaluationRules) -> R
     share = total / method.max_total
     failed = tuple(c.code for c in method.criteria if not c.passed(scores[c.code]))
     critical = tuple(c.code for c in method.criteria if c.critical and c.code in failed)
+    labels = {c.code: c.label_vi for c in method.criteria}
     lines = [f"Tổng điểm {total}/{method.max_total} ({_pct(share)}) theo phương pháp {method.label_vi}."]
     if failed:
-        lines.append("Tiêu chí không đạt: " + ", ".join(failed) + ".")
+        lines.append("Tiêu chí không đạt: " + "; ".join(labels[code] for code in failed) + ".")
     if critical:
         rating = rules.failing
-        lines.append(f"Có tiêu chí bắt buộc không đạt ({', '.join(critical)}): xếp loại {rating.label_vi}.")
+        lines.append(f"Có tiêu chí bắt buộc không đạt ({'; '.join(labels[code] for code in critical)}): "
+                     f"xếp loại {rating.label_vi}.")
     else:
         rating = next(r for r in rules.rating_scale if r.min_share is None or share >= r.min_share)
         if rating.min_share is None:

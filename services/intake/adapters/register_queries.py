@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters import tables as t
+from services.intake.domain.cases import CaseStatus
 from services.intake.domain.matching import normalise_name
 
 
@@ -92,13 +93,14 @@ async def list_rejected(engine: AsyncEngine, limit: int = 200) -> list[dict]:
 async def inbox_counts(engine: AsyncEngine) -> dict[str, int]:
     """What waits for staff: urgent unassigned cases, flagged notices, duplicates, missed people, rejections."""
     c, n = t.cases, t.notices
+    waiting = (c.c.officer_id.is_(None), c.c.status != CaseStatus.CLOSED)  # a case closed unassigned waits no more
     async with engine.connect() as conn:
         async def count(table, *where) -> int:
             return (await conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))).scalar_one()
 
         return {
-            "urgent_unassigned": await count(c, c.c.urgent.is_(True), c.c.officer_id.is_(None)),
-            "unassigned": await count(c, c.c.officer_id.is_(None)),
+            "urgent_unassigned": await count(c, c.c.urgent.is_(True), *waiting),
+            "unassigned": await count(c, *waiting),
             "flagged_notices": await count(n, sa.or_(n.c.agency_known.is_(False), n.c.commune_known.is_(False))),
             "duplicates_pending": await count(t.duplicate_reviews, t.duplicate_reviews.c.status == "pending"),
             "missed_open": await count(t.missed_beneficiaries, t.missed_beneficiaries.c.status == "open"),
@@ -147,7 +149,8 @@ async def list_duplicate_reviews(engine: AsyncEngine, limit: int = 100) -> list[
 
 
 async def case_file(engine: AsyncEngine, case_id: str) -> dict | None:
-    """One case with its notices, agency references across stages and eligibility, for the case page."""
+    """One case with its notices, agency references across stages, eligibility and progress notes
+    (newest first), for the case page."""
     page = await list_cases_where(engine, t.cases.c.case_id == case_id)
     if not page:
         return None
@@ -161,4 +164,14 @@ async def case_file(engine: AsyncEngine, case_id: str) -> dict | None:
         case["refs"] = [dict(r) for r in (await conn.execute(
             sa.select(t.matter_refs).where(t.matter_refs.c.matter_id == case["matter_id"])
             .order_by(t.matter_refs.c.received_at))).mappings().all()] if case.get("matter_id") else []
+        progress, users = t.case_progress, t.staff_users
+        case["progress"] = [dict(r) for r in (await conn.execute(
+            sa.select(progress, users.c.full_name.label("recorded_by_name"))
+            .select_from(progress.outerjoin(users, users.c.username == progress.c.recorded_by))
+            .where(progress.c.case_id == case_id)
+            .order_by(progress.c.done_on.desc(), progress.c.recorded_at.desc()))).mappings().all()]
+        case["closed_by_name"] = None
+        if case.get("closed_by"):
+            case["closed_by_name"] = (await conn.execute(
+                sa.select(users.c.full_name).where(users.c.username == case["closed_by"]))).scalar_one_or_none()
     return case

@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters import tables as t
-from services.intake.domain.cases import Case, CaseStatus
+from services.intake.domain.cases import Case, CaseStatus, Closure, ProgressNote
 from services.intake.domain.matching import normalise_name
 from services.runtime.unit_of_work import insert_ignoring_conflicts
 from shared.external import ReferralNotice
+from shared.vocabulary import AidForm, CaseOutcome, RequestChannel
+
+#: Case attributes stored in a column of the same name (the closing record is spread over `closure_*`).
+_CASE_COLUMNS = tuple(f.name for f in fields(Case) if f.name != "closure")
+_CLOSURE_COLUMNS = ("status", "closure_outcome", "closure_result", "closure_ground", "transferred_to",
+                    "closure_note", "closed_on", "closed_at", "closed_by")
+
+
+class CaseStale(Exception):
+    """Another closing of the same case committed first."""
+
+
+def _case_row(case: Case) -> dict:
+    row = {name: getattr(case, name) for name in _CASE_COLUMNS}
+    row["channel"], row["form"] = case.channel.value, case.form.value
+    closure = case.closure
+    row.update(closure_outcome=closure.outcome.value if closure else None,
+               closure_result=closure.result if closure else None,
+               closure_ground=closure.ground if closure else None,
+               transferred_to=closure.transferred_to if closure else None,
+               closure_note=closure.note if closure else None,
+               closed_on=closure.closed_on if closure else None)
+    return row
+
+
+def _case_entity(row) -> Case:
+    values = row._mapping
+    case = Case(**{name: values[name] for name in _CASE_COLUMNS if name != "name_key"})
+    case.channel, case.form = RequestChannel(case.channel), AidForm(case.form)
+    if values["closure_outcome"] is not None:
+        case.closure = Closure(outcome=CaseOutcome(values["closure_outcome"]), closed_on=values["closed_on"],
+                               note=values["closure_note"] or "", result=values["closure_result"],
+                               ground=values["closure_ground"], transferred_to=values["transferred_to"])
+    return case
 
 
 class ReferenceRepository:
@@ -124,9 +158,30 @@ class CaseRepository:
         return current + 1
 
     async def add(self, case: Case) -> None:
-        row = asdict(case)
-        row["channel"] = case.channel.value
-        await self._conn.execute(sa.insert(t.cases).values(**row))
+        await self._conn.execute(sa.insert(t.cases).values(**_case_row(case)))
+
+    async def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
+        """One case; `for_update` holds its row until the unit of work ends (PostgreSQL)."""
+        query = sa.select(t.cases).where(t.cases.c.case_id == case_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).one_or_none()
+        return _case_entity(row) if row is not None else None
+
+    async def record_closure(self, case: Case) -> None:
+        """Save the closing record, only if nobody closed the case since it was read."""
+        row = _case_row(case)
+        result = await self._conn.execute(
+            sa.update(t.cases).where(t.cases.c.case_id == case.case_id, t.cases.c.status != CaseStatus.CLOSED)
+            .values(**{name: row[name] for name in _CLOSURE_COLUMNS}))
+        if result.rowcount != 1:
+            raise CaseStale(case.case_id)
+
+    async def add_progress(self, note: ProgressNote) -> None:
+        """Keep a progress note in the case file."""
+        await self._conn.execute(sa.insert(t.case_progress).values(
+            note_id=note.note_id, case_id=note.case_id, done_on=note.done_on, text=note.text,
+            recorded_by=note.recorded_by, recorded_at=note.recorded_at))
 
     async def apply_revision(self, notice: ReferralNotice) -> None:
         """Carry a corrected notice's person and summary over to the case it opened."""
@@ -141,9 +196,10 @@ class CaseRepository:
             person_id=person_id, matter_id=matter_id))
 
     async def record_assignment(self, case_id: str, officer_id: str, assigned_at: datetime, reason: str) -> None:
-        # A new assignment answers a pending change-of-performer application.
+        # A new assignment answers a pending change-of-performer application; a closed case stays closed.
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
-            officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason, status=CaseStatus.ASSIGNED,
+            officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason,
+            status=sa.case((t.cases.c.status == CaseStatus.CLOSED, CaseStatus.CLOSED), else_=CaseStatus.ASSIGNED),
             performer_change_due=sa.case(
                 (sa.and_(t.cases.c.performer_change_requested_at.is_not(None),
                          t.cases.c.performer_change_requested_at < assigned_at), None),

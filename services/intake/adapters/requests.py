@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.adapters import tables as t
 from services.intake.domain.requests import AidRequest, RequestStatus
 from services.intake.domain.rules import RefusalGround
-from shared.vocabulary import ProceduralStatus, RequestChannel
+from shared.vocabulary import AidForm, ProceduralStatus, RequestChannel
 
 _DECISION_COLUMNS = ("status", "documents", "eligibility", "acceptance_due", "refusal_ground", "decision_reason",
                      "decided_by", "decided_at", "case_id")
@@ -24,6 +24,7 @@ def _entity(row) -> AidRequest:
     values = dict(row._mapping)
     values["channel"] = RequestChannel(values["channel"])
     values["status"] = RequestStatus(values["status"])
+    values["form"] = AidForm(values["form"])
     if values["procedural_status"] is not None:
         values["procedural_status"] = ProceduralStatus(values["procedural_status"])
     if values["refusal_ground"] is not None:
@@ -35,7 +36,7 @@ def _entity(row) -> AidRequest:
 
 def _row(request: AidRequest, columns=None) -> dict:
     values = {c.name: getattr(request, c.name) for c in t.requests.columns}
-    for key in ("channel", "status", "procedural_status", "refusal_ground"):
+    for key in ("channel", "status", "procedural_status", "refusal_ground", "form"):
         if values[key] is not None:
             values[key] = str(values[key])
     return values if columns is None else {k: values[k] for k in columns}

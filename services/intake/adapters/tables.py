@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from services.runtime.database import UtcDateTime
 from services.runtime.messaging_tables import messaging_tables
+from shared.vocabulary import AidForm
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
@@ -102,9 +103,29 @@ cases = sa.Table(
     sa.Column("performer_change_requested_at", UtcDateTime(), nullable=True),
     sa.Column("performer_change_reason", sa.Text, nullable=True),
     sa.Column("performer_change_due", UtcDateTime(), nullable=True),
+    sa.Column("form", sa.String(32), nullable=False, server_default=AidForm.PROCEEDINGS.value),
+    # the performer's closing record (completed with a result, terminated on a ground, or transferred)
+    sa.Column("closure_outcome", sa.String(32), nullable=True),
+    sa.Column("closure_result", sa.String(64), nullable=True),
+    sa.Column("closure_ground", sa.String(64), nullable=True),
+    sa.Column("transferred_to", sa.String(255), nullable=True),
+    sa.Column("closure_note", sa.Text, nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_by", sa.String(64), nullable=True),
     sa.Index("ix_cases_opened_at", "opened_at"),
     sa.Index("ix_cases_status_opened_at", "status", "opened_at"),
     sa.Index("ix_cases_branch_opened_at", "branch_code", "opened_at"),
+)
+
+case_progress = sa.Table(
+    "case_progress", metadata,
+    sa.Column("note_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 officers = sa.Table(
@@ -244,4 +265,5 @@ requests = sa.Table(
     sa.Column("person_id", sa.String(36), nullable=True),
     sa.Column("case_id", sa.String(36), nullable=True),
     sa.Column("opposing_parties", sa.JSON, nullable=True),
+    sa.Column("form", sa.String(32), nullable=False, server_default=AidForm.PROCEEDINGS.value),
 )

@@ -19,7 +19,7 @@ from typing import Any
 from services.intake.domain.eligibility import PersonFacts, RefusalReasonMissing, age_on
 from services.intake.domain.rules import IntakeRules, RefusalGround
 from services.intake.domain.urgency import is_overdue, mandatory_defence
-from shared.vocabulary import BeneficiaryGroup, CaseField, Gender, ProceduralStatus, RequestChannel
+from shared.vocabulary import AidForm, BeneficiaryGroup, CaseField, Gender, ProceduralStatus, RequestChannel
 
 SUMMARY_MAX = 2000
 REASON_MAX = 2000
@@ -55,6 +55,7 @@ class StaffRequest:
     channel: RequestChannel
     field: CaseField
     summary: str
+    form: AidForm  # the form of legal aid asked for (Law on Legal Aid Art. 27)
     birth_date: date | None = None
     national_id: str | None = None
     commune_code: str | None = None
@@ -173,6 +174,8 @@ def _read(data: Mapping[str, Any], rules: IntakeRules, today: date) -> tuple[Sta
                     "Tư cách tố tụng không thuộc danh mục.")
     case_field = choice("field", CaseField, CaseField, "Chọn lĩnh vực của vụ việc.",
                         "Lĩnh vực không thuộc danh mục.")
+    aid_form = choice("form", AidForm, AidForm, "Chọn hình thức trợ giúp pháp lý.",
+                      "Hình thức trợ giúp pháp lý không thuộc danh mục.")
     summary = text("summary")
     if not summary:
         errors["summary"] = "Nhập tóm tắt nội dung vụ việc."
@@ -205,7 +208,7 @@ def _read(data: Mapping[str, Any], rules: IntakeRules, today: date) -> tuple[Sta
     if errors:
         return None, errors
     return StaffRequest(
-        full_name=full_name, gender=gender, channel=channel, field=case_field, summary=summary,
+        full_name=full_name, gender=gender, channel=channel, field=case_field, summary=summary, form=aid_form,
         birth_date=birth_date, national_id=national_id, commune_code=commune_code, ethnicity=ethnicity,
         lives_in_hardship_area=hardship, procedural_status=status, trial_date=trial_date,
         limitation_date=limitation_date,
@@ -330,6 +333,7 @@ class AidRequest:
     person_id: str | None = None
     case_id: str | None = None
     opposing_parties: list[dict] = field(default_factory=list)
+    form: AidForm = AidForm.PROCEEDINGS
 
     @classmethod
     def register(cls, form: StaffRequest, *, request_id: str, received_at: datetime, received_by: str,
@@ -344,7 +348,7 @@ class AidRequest:
             ethnicity=form.ethnicity, procedural_status=form.procedural_status, trial_date=form.trial_date,
             limitation_date=form.limitation_date, claimed_groups=[g.value for g in form.claimed_groups],
             documents=list(form.documents), eligibility=eligibility, acceptance_due=acceptance_due,
-            person_id=person_id, opposing_parties=list(form.opposing_parties))
+            person_id=person_id, opposing_parties=list(form.opposing_parties), form=form.form)
 
     @property
     def decided(self) -> bool:

@@ -1,4 +1,5 @@
-"""The versioned intake rules (ages, deadlines, groups, proofs, refusal grounds) read from JSON.
+"""The versioned intake rules (ages, deadlines, groups, proofs, refusal grounds, case results and
+termination grounds) read from JSON.
 
 Every number the intake domain uses comes from here, so a change of law is a new rules file,
 not a code change. Reading the file is the only I/O, and it happens when `load_rules` is called.
@@ -17,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.vocabulary import BeneficiaryGroup, ProceduralStatus
+from shared.vocabulary import AidForm, BeneficiaryGroup, ProceduralStatus
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "rules" / "intake-rules-v1.json"
 
@@ -97,6 +98,23 @@ class RequestFileDocument:
 
 
 @dataclass(frozen=True)
+class CaseResult:
+    """A result a performer may record when a case of some form of aid is completed."""
+
+    code: str
+    label_vi: str
+
+
+@dataclass(frozen=True)
+class TerminationGround:
+    """A legal ground for stopping legal aid before the case ends (Law on Legal Aid Art. 37)."""
+
+    code: str
+    label_vi: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
 class IntakeRules:
     version: int
     valid_from: date
@@ -114,6 +132,8 @@ class IntakeRules:
     request_file: tuple[RequestFileDocument, ...]
     makeup_working_days: tuple[date, ...]
     extra_days_off: tuple[date, ...]
+    case_results: Mapping[AidForm, tuple[CaseResult, ...]]  # in the order staff are offered them
+    termination_grounds: Mapping[str, TerminationGround]  # by code, in the file's order
 
     @property
     def zone(self) -> ZoneInfo:
@@ -132,6 +152,10 @@ class IntakeRules:
             if item.code == code:
                 return item.label_vi
         return code
+
+    def case_result(self, form: AidForm, code: str | None) -> CaseResult | None:
+        """The result `code` as offered for cases of this form, or None when it is not one of them."""
+        return next((result for result in self.case_results.get(form, ()) if result.code == code), None)
 
     def rule_id(self, kind: str, name: str) -> str:
         """A stable id naming the rule that decided, tied to this rules version (e.g. `age.child.v1`)."""
@@ -153,7 +177,8 @@ def parse_rules(raw: Any) -> IntakeRules:
     top = _object(raw, "$", {
         "version", "valid_from", "timezone", "age_bands", "notice_deadline_hours", "center_clock",
         "financial_difficulty", "ethnicity", "documents", "procedural_status_proof_any_of", "groups",
-        "refusal_grounds", "request_file", "makeup_working_days", "extra_days_off"})
+        "refusal_grounds", "request_file", "makeup_working_days", "extra_days_off", "case_results",
+        "termination_grounds"})
     version = _count(top["version"], "version")
     if version < 1:
         raise RulesError("version: must be at least 1")
@@ -204,6 +229,8 @@ def parse_rules(raw: Any) -> IntakeRules:
         request_file=_request_file(request_file["documents"]),
         makeup_working_days=makeup,
         extra_days_off=days_off,
+        case_results=MappingProxyType(_case_results(top["case_results"])),
+        termination_grounds=MappingProxyType(_termination_grounds(top["termination_grounds"])),
     )
 
 
@@ -293,6 +320,39 @@ def _request_file(raw: Any) -> tuple[RequestFileDocument, ...]:
     if len({item.code for item in items}) != len(items):
         raise RulesError("request_file.documents: duplicate code")
     return tuple(items)
+
+
+def _case_results(raw: Any) -> dict[AidForm, tuple[CaseResult, ...]]:
+    results = {}
+    for key, entries in _entries(raw, "case_results"):
+        form = _enum(AidForm, key, "case_results", "form of aid")
+        items = []
+        for i, entry in enumerate(_list(entries, f"case_results.{key}")):
+            where = f"case_results.{key}[{i}]"
+            body = _object(entry, where, {"code", "label_vi"})
+            items.append(CaseResult(_text(body["code"], f"{where}.code"), _text(body["label_vi"], f"{where}.label_vi")))
+        if len({item.code for item in items}) != len(items):
+            raise RulesError(f"case_results.{key}: duplicate code")
+        results[form] = tuple(items)
+    if missing := [f.value for f in AidForm if not results.get(f)]:
+        raise RulesError(f"case_results: no result for {', '.join(missing)}")
+    return results
+
+
+def _termination_grounds(raw: Any) -> dict[str, TerminationGround]:
+    body = _object(raw, "termination_grounds", {"grounds"})
+    grounds: dict[str, TerminationGround] = {}
+    for i, entry in enumerate(_list(body["grounds"], "termination_grounds.grounds")):
+        where = f"termination_grounds.grounds[{i}]"
+        item = _object(entry, where, {"code", "label_vi", "legal_basis"})
+        code = _text(item["code"], f"{where}.code")
+        if code in grounds:
+            raise RulesError(f"{where}.code: duplicate code {code!r}")
+        grounds[code] = TerminationGround(code, _text(item["label_vi"], f"{where}.label_vi"),
+                                          _text(item["legal_basis"], f"{where}.legal_basis"))
+    if not grounds:
+        raise RulesError("termination_grounds.grounds: at least one ground is needed")
+    return grounds
 
 
 # --- typed readers: each names the key path in its error ----------------------------------------------

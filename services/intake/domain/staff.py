@@ -35,6 +35,11 @@ class Permission(StrEnum):
     OVERSEE_ASSIGNMENT = "oversee_assignment"
     DECIDE_ASSIGNMENT = "decide_assignment"
     PERFORM_CASE = "perform_case"
+    VIEW_EVALUATION = "view_evaluation"
+    EVALUATE = "evaluate"
+    OVERSEE_CORRECTIVE_ACTIONS = "oversee_corrective_actions"
+    CLOSE_CORRECTIVE_ACTION = "close_corrective_action"
+    REVIEW_OFFICERS = "review_officers"
 
 
 #: Who may do what. Reading a person's data is itself audited (see the audit log).
@@ -54,6 +59,16 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.DECIDE_ASSIGNMENT: frozenset({Role.LEADER}),
     # Decline one's own case or ask to take one (needs the account's own roster entry too).
     Permission.PERFORM_CASE: frozenset({Role.OFFICER, Role.LEADER}),
+    # Quality (evaluation service). The section itself: one's own corrective actions and review.
+    Permission.VIEW_EVALUATION: frozenset({Role.EVALUATOR, Role.LEADER, Role.OFFICER, Role.ADMINISTRATOR}),
+    # Draw the yearly plan, record complaints, evaluate cases (never one's own: the service checks independence).
+    Permission.EVALUATE: frozenset({Role.EVALUATOR, Role.LEADER}),
+    # Every officer's corrective actions and their counts (others see only the actions they own).
+    Permission.OVERSEE_CORRECTIVE_ACTIONS: frozenset({Role.EVALUATOR, Role.LEADER, Role.ADMINISTRATOR}),
+    # Verify a corrective action and close it, or send it back.
+    Permission.CLOSE_CORRECTIVE_ACTION: frozenset({Role.LEADER}),
+    # Every officer's yearly review side by side, and recording them (others see only their own).
+    Permission.REVIEW_OFFICERS: frozenset({Role.LEADER}),
 }
 
 

@@ -88,3 +88,59 @@ ABSENCE_KIND_LABELS = {
     "maternity": "Nghỉ thai sản",
     "sick": "Nghỉ ốm",
 }
+
+
+# --- evaluation (codes of the evaluation service's API) --------------------------------------------
+
+#: Why a case is in the yearly evaluation plan.
+PLAN_REASON_LABELS = {
+    "sample": "Mẫu ngẫu nhiên",
+    "complaint": "Có khiếu nại",
+    "failed_before": "Lần đánh giá trước không đạt",
+}
+
+EVALUATION_STATUS_LABELS = {
+    "pending": "Chưa đánh giá",
+    "draft": "Đang đánh giá",
+    "explanation_requested": "Chờ người thực hiện giải trình",
+    "explained": "Đã giải trình",
+    "final": "Đã hoàn thành",
+}
+
+#: Used when the rules in force carry no Vietnamese label of their own.
+EVALUATION_METHOD_LABELS = {
+    "appraisal": "Thẩm định hồ sơ vụ việc",
+    "council": "Đánh giá bởi Hội đồng",
+    "result": "Đánh giá theo kết quả",
+}
+
+RATING_LABELS = {"very_good": "Tốt", "meets": "Đạt chất lượng", "fails": "Không đạt chất lượng"}
+
+ACTION_STATUS_LABELS = {
+    "open": "Đang khắc phục",
+    "overdue": "Quá hạn",
+    "submitted": "Đã báo cáo khắc phục, chờ xác nhận",
+    "closed": "Đã đóng",
+}
+
+#: Officer review bands (Official Letter 5008/BTP-TGPL).
+BAND_LABELS = {
+    "below": "Chưa đạt định mức",
+    "meets": "Đạt định mức",
+    "good": "Khá",
+    "very_good": "Tốt",
+}
+
+# --- the case file: forms of aid and how a case ends ------------------------------------------------
+
+AID_FORM_LABELS = {
+    "proceedings": "Tham gia tố tụng",
+    "advice": "Tư vấn pháp luật",
+    "representation": "Đại diện ngoài tố tụng",
+}
+
+OUTCOME_LABELS = {
+    "completed": "Kết thúc, có kết quả",
+    "terminated": "Chấm dứt thực hiện trợ giúp pháp lý",
+    "transferred": "Chuyển cho tổ chức khác",
+}

@@ -33,7 +33,7 @@ from services.intake.service_layer.requests import (
 )
 from services.intake.service_layer.requests import register_request as register_handler
 from services.runtime.unit_of_work import utcnow
-from shared.vocabulary import BeneficiaryGroup, CaseField, Gender, ProceduralStatus
+from shared.vocabulary import AidForm, BeneficiaryGroup, CaseField, Gender, ProceduralStatus
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,6 +106,7 @@ def _choices(policy: IntakePolicy) -> dict:
         "channels": [(c.value, labels.CHANNEL_LABELS[c.value]) for c in STAFF_CHANNELS],
         "genders": [(g.value, labels.GENDER_LABELS[g.value]) for g in Gender],
         "fields": [(f.value, labels.FIELD_LABELS[f.value]) for f in CaseField],
+        "aid_forms": [(f.value, labels.AID_FORM_LABELS[f.value]) for f in AidForm],
         "statuses": [(s.value, PROCEDURAL_STATUS_LABELS[s.value]) for s in ProceduralStatus],
     }
 
@@ -186,6 +187,7 @@ async def _detail(request: Request, session: Session, request_id: str, *, errors
         "may_decide": session.user.may(Permission.DECIDE_REQUEST),
         "status_labels": REQUEST_STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS,
         "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
+        "aid_form_labels": labels.AID_FORM_LABELS,
         "procedural_labels": PROCEDURAL_STATUS_LABELS, "finding_labels": FINDING_LABELS,
         "outcome_labels": OUTCOME_LABELS, "errors": errors or {}, "values": values or {}, "message": message,
     }, status_code)

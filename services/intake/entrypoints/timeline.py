@@ -39,4 +39,6 @@ _AUDIT_ACTIONS = {"view_case": "Xem hồ sơ vụ việc",
                   "assignment_override": "Lãnh đạo giao vụ việc cho người khác",
                   "assignment_decline": "Người thực hiện từ chối vụ việc (xung đột lợi ích)",
                   "assignment_take_request": "Đề nghị nhận vụ việc",
-                  "assignment_decide_take_request": "Lãnh đạo quyết định đề nghị nhận vụ việc"}
+                  "assignment_decide_take_request": "Lãnh đạo quyết định đề nghị nhận vụ việc",
+                  "record_case_progress": "Ghi nhận tiến độ thực hiện vụ việc",
+                  "close_case": "Kết thúc vụ việc"}

@@ -19,9 +19,12 @@ from services.intake.adapters import register_queries
 from services.intake.adapters import tables as t
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.adapters.assignment_api import AssignmentApi
+from services.intake.adapters.evaluation_api import EvaluationApi
 from services.intake.config import IntakeSettings
+from services.intake.domain.cases import CaseStatus
 from services.intake.domain.staff import Permission
-from services.intake.entrypoints import assignment_web, auth, labels, requests_web, roster_web
+from services.intake.entrypoints import assignment_web, auth, evaluation_web, labels, requests_web, roster_web
+from services.intake.entrypoints import case_file_web
 from services.intake.entrypoints.timeline import timeline
 from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
 from services.runtime.unit_of_work import utcnow
@@ -65,6 +68,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     app.state.engine, app.state.zone = engine, tz
     # Tests replace it with a client on the assignment app itself (httpx.ASGITransport).
     app.state.assignment = AssignmentApi(settings.assignment_url)
+    app.state.evaluation = EvaluationApi(settings.evaluation_url)
     ui = APIRouter(include_in_schema=False)
     api = APIRouter(prefix="/api", tags=["intake"])
 
@@ -78,7 +82,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     @ui.get("/inbox", response_class=HTMLResponse)
     async def inbox(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
         urgent = await register_queries.list_cases_where(
-            engine, t.cases.c.urgent.is_(True), t.cases.c.officer_id.is_(None))
+            engine, t.cases.c.urgent.is_(True), t.cases.c.officer_id.is_(None), t.cases.c.status != CaseStatus.CLOSED)
         for row in urgent:
             row["opened_local"] = local(row["opened_at"])
         await accounts.audit(session.user, "view_inbox", None, cases=[r["case_id"] for r in urgent])
@@ -177,9 +181,10 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
                              cases=[r["case_id"] for r in result.rows])
         for row in result.rows:
             row["opened_local"] = local(row["opened_at"])
-            row["assignment_overdue"] = (row["officer_id"] is None and row["assignment_due"] is not None
+            waiting = row["status"] != CaseStatus.CLOSED  # a closed case is late for nothing
+            row["assignment_overdue"] = (waiting and row["officer_id"] is None and row["assignment_due"] is not None
                                          and row["assignment_due"] < now)
-            row["performer_change_overdue"] = (row["performer_change_due"] is not None
+            row["performer_change_overdue"] = (waiting and row["performer_change_due"] is not None
                                                and row["performer_change_due"] < now)
 
         def page_url(n: int) -> str:
@@ -232,13 +237,17 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     app.include_router(api)
     app.include_router(requests_web.router)
     app.include_router(assignment_web.router)
+    app.include_router(case_file_web.router)
     app.include_router(roster_web.router)
+    app.include_router(evaluation_web.router)
     return app
 
 
 async def render_case(request: Request, session: Session, case_id: str, *,
-                      action: assignment_web.ActionOutcome | None = None, status_code: int = 200) -> Response:
-    """The case page; also the answer to an assignment action that failed, with its message by the form."""
+                      action: assignment_web.ActionOutcome | None = None,
+                      case_entry: case_file_web.EntryOutcome | None = None, status_code: int = 200) -> Response:
+    """The case page; also the answer to an assignment action or a case-file entry that failed, with its
+    message by the form."""
     state = request.app.state
     case = await register_queries.case_file(state.engine, case_id)
     if case is None:
@@ -254,6 +263,7 @@ async def render_case(request: Request, session: Session, case_id: str, *,
     return TEMPLATES.TemplateResponse(request, "case.html", {
         "case": case, "timeline": timeline(case, local, await state.accounts.audit_entries(case_id)),
         "assignment": await assignment_web.case_panel(request, session.user, case, action),
+        "case_file": case_file_web.panel(request, session.user, case, case_entry),
         "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
         "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS}, status_code=status_code)
 

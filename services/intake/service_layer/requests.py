@@ -158,6 +158,7 @@ async def accept_request(uow: IntakeUnitOfWork, request_id: str, user: StaffUser
         person_id=request.person_id,
         beneficiary=ev.PartyRef(full_name=request.full_name, national_id=request.national_id),
         opposing_parties=[ev.PartyRef(**p) for p in request.opposing_parties],
+        form=case.form,
         **_trace(request_id),
     ))
     await uow.commit()

@@ -26,7 +26,7 @@ def _form(**changes) -> dict:
     """A complete walk-in request of an elderly person with financial difficulty (entitled)."""
     form = {"channel": "walk_in", "full_name": "Trần Thị Bình", "birth_date": "12/04/1950", "gender": "female",
             "national_id": f"0521{uuid.uuid4().int % 10**8:08d}", "commune_code": "21583", "ethnicity": "Kinh",
-            "field": "civil", "summary": "Tranh chấp ranh giới đất với hộ liền kề",
+            "field": "civil", "form": "proceedings", "summary": "Tranh chấp ranh giới đất với hộ liền kề",
             "claimed_groups": ["elderly"], "documents": ["request_form", "citizen_id", "social_allowance_decision"]}
     form.update(changes)
     return {k: v for k, v in form.items() if v is not None}

@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 VALID = {
     "full_name": "  Nguyễn   Thị Ánh  ", "birth_date": "12/04/1950", "gender": "female",
     "national_id": "052 150 001 234",
-    "commune_code": "21583", "ethnicity": "Kinh", "channel": "walk_in", "field": "civil",
+    "commune_code": "21583", "ethnicity": "Kinh", "channel": "walk_in", "field": "civil", "form": "advice",
     "summary": "Tranh chấp đất với hàng xóm", "claimed_groups": ["elderly"],
     "documents": ["request_form", "citizen_id", "social_allowance_decision"],
 }
@@ -87,10 +87,10 @@ def test_each_wrong_field_gets_its_own_vietnamese_message(field, value, expected
 
 
 def test_every_error_is_reported_at_once_and_parse_raises_them():
-    data = {"full_name": "", "gender": "", "channel": "", "field": "", "summary": ""}
+    data = {"full_name": "", "gender": "", "channel": "", "field": "", "summary": "", "form": ""}
     with pytest.raises(InvalidStaffRequest) as raised:
         parse_staff_request(data, RULES, TODAY)
-    assert set(raised.value.errors) == {"full_name", "gender", "channel", "field", "summary"}
+    assert set(raised.value.errors) == {"full_name", "gender", "channel", "field", "summary", "form"}
 
 
 def test_names_follow_the_notice_contract_rules():
