@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test unit integration e2e contracts clean
+.PHONY: run test unit integration e2e contracts bench-assignment clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +30,15 @@ e2e: $(STAMP)
 
 contracts: $(STAMP)
 	$(BIN)/tgpl contracts export
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $(BENCH_STAMP)
+
+# The assignment policy against the offline optimum and baselines over a simulated year (a benchmark,
+# not a test; about two minutes). BENCH_ARGS passes options, e.g. BENCH_ARGS=--markdown.
+bench-assignment: $(BENCH_STAMP)
+	$(BIN)/python -m deploy.bench.assignment $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

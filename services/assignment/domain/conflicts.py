@@ -36,13 +36,17 @@ class Party:
     person_id: str | None = None
 
     def keys(self) -> frozenset[str]:
-        """What identifies the party: the national ID, the person record, else the name."""
+        """Keys under which cases of this party are found: national ID, person record and name.
+
+        The name is always a key: another case may know the same person by name only, and
+        `same_as` then compares names.
+        """
         keys = set()
         if self.national_id:
             keys.add(f"id:{self.national_id}")
         if self.person_id:
             keys.add(f"person:{self.person_id}")
-        if not self.national_id and self.full_name.strip():
+        if self.full_name.strip():
             keys.add(f"name:{name_key(self.full_name)}")
         return frozenset(keys)
 

@@ -84,4 +84,13 @@ def test_declined_or_replaced_comes_first_and_the_case_itself_is_no_conflict():
 def test_lookup_keys_find_the_matter_and_every_party():
     case = CaseParties(Party("Nguyễn Văn An", "052209001234", "p-1"), opposing=(Party("Võ Thị Em"),),
                        matter_keys=frozenset({MATTER}))
-    assert case.lookup_keys() == {f"matter:{MATTER}", "id:052209001234", "person:p-1", "name:võ thị em"}
+    assert case.lookup_keys() == {f"matter:{MATTER}", "id:052209001234", "person:p-1", "name:nguyễn văn an",
+                                  "name:võ thị em"}
+
+
+def test_a_person_known_by_id_in_one_case_and_by_name_in_another_is_found_and_matched():
+    # Case A knows the beneficiary by CCCD; case B names her as the opposing party without one.
+    a = CaseParties(Party("Trần Thị Lan", "052190001234"))
+    b = CaseParties(Party("Lê Văn Bảo", "052190009999"), opposing=(Party("Trần  thị Lan"),))
+    assert a.lookup_keys() & b.lookup_keys()  # the lookup hands the held case to the check
+    assert conflicts("b", b, [officer("o-1")], [HeldCase("o-1", "a", a)]) == {"o-1": OPPOSING_PARTY}
