@@ -16,6 +16,7 @@ from services.assignment.domain.roster import Officer
 from services.assignment.service_layer import decisions as d
 from services.assignment.service_layer.handlers import register_officer
 from services.assignment.service_layer.unit_of_work import AssignmentUnitOfWork
+from services.runtime.errors import ActionRefused
 from shared import events as ev
 
 #: The shortest written reason accepted for an override, a decline or a request (characters).
@@ -33,12 +34,8 @@ RULE_LABELS = {
 }
 
 
-class AssignmentError(Exception):
-    """A staff action that cannot be done; the message is for staff, `field` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
+class AssignmentError(ActionRefused):
+    """A staff action on assignment that cannot be done."""
 
 
 @dataclass(frozen=True)

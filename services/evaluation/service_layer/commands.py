@@ -25,6 +25,7 @@ from services.evaluation.domain.rules import Method
 from services.evaluation.domain.scoring import RatingResult
 from services.evaluation.domain.years import evaluation_year_bounds, evaluation_year_of, instant_bounds, local_day
 from services.evaluation.service_layer.unit_of_work import EvaluationUnitOfWork
+from services.runtime.errors import ActionRefused
 from shared import events as ev
 
 PRODUCER = "evaluation"
@@ -38,12 +39,8 @@ class Role:
     CLERK = "clerk"
 
 
-class EvaluationError(Exception):
-    """A staff action that cannot be done; the message is for staff, `field` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
+class EvaluationError(ActionRefused):
+    """A staff action on evaluation that cannot be done."""
 
 
 @dataclass(frozen=True)

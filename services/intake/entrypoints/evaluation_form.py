@@ -7,10 +7,11 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from services.intake.adapters.evaluation_api import ActionRequest, CriterionScore
+from services.intake.entrypoints.roster_form import parse_day
 
 #: The evaluation year starts on this month-day when the rules do not say (1 November, DOMAIN.md).
 DEFAULT_YEAR_START = "11-01"
@@ -51,16 +52,6 @@ def parse_year(raw: str, default: int) -> int | None:
     if not raw:
         return default
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else None
-
-
-def parse_day(raw: str) -> date | None:
-    """A day typed as year-month-day (what date inputs send) or day/month/year."""
-    for parse in (date.fromisoformat, lambda text: datetime.strptime(text, "%d/%m/%Y").date()):
-        try:
-            return parse(raw)
-        except ValueError:
-            continue
-    return None
 
 
 def required_text(raw: str, what: str, limit: int = TEXT_MAX) -> str | None:
