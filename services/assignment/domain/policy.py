@@ -76,20 +76,27 @@ def decide(case: CaseToAssign, officers: list[Officer], standing: Standing, *, a
     if not localities:
         return Decision(None, [], "", "Vụ việc chưa xác định được địa bàn và Trung tâm chưa có trụ sở chính trong danh mục.")
     offsets = _group_offsets(officers, standing)
-    screened = {loc: _screen(case, officers, standing, loc, at) for loc in localities}
+    screened: dict[str, list[Candidate]] = {}
+
+    def screen(locality: str) -> list[Candidate]:
+        # The head office is screened only when the branch is not enough (this runs on every case).
+        if locality not in screened:
+            screened[locality] = _screen(case, officers, standing, locality, at)
+        return screened[locality]
+
     if case.urgent:
         for locality in localities:
-            candidates = screened[locality]
+            candidates = screen(locality)
             on_duty = [c for c in candidates if c.eligible and c.on_duty]
             if on_duty:
                 marked = [c if not c.eligible or c.on_duty else _not_on_duty(c) for c in candidates]
                 return _choose(case, officers, standing, offsets, marked, locality, localities, names, duty=True)
     for locality in localities:
-        candidates = screened[locality]
+        candidates = screen(locality)
         if any(c.eligible for c in candidates):
             return _choose(case, officers, standing, offsets, candidates, locality, localities, names, duty=False)
     last = localities[-1]
-    return Decision(None, screened[last], last,
+    return Decision(None, screen(last), last,
                     f"Không có trợ giúp viên đang làm việc tại {names.get(last, last)} nhận lĩnh vực này "
                     "mà không vướng xung đột lợi ích.")
 
