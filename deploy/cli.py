@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from datetime import date, datetime
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -62,17 +63,48 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+def progress_bar(label: str, out=sys.stderr) -> Callable[[int, int], None]:
+    """A one-line progress bar on a terminal (plain lines every 10 % otherwise)."""
+    started = time.perf_counter()
+    last_tenth = [-1]
+
+    def show(done: int, total: int) -> None:
+        share = done / max(total, 1)
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        if out.isatty():
+            width = 40
+            filled = int(width * share)
+            print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} ({rate:,.0f}/s)",
+                  end="", file=out, flush=True)
+        elif int(share * 10) != last_tenth[0]:
+            last_tenth[0] = int(share * 10)
+            print(f"{label}: {done:,}/{total:,} ({rate:,.0f}/s)", file=out, flush=True)
+
+    return show
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from services.reporting.config import ReportingSettings
+    from services.reporting.rebuild import rebuild_database
+
+    settings = ReportingSettings(nats_url=args.nats_url)
+    print(f"rebuilding reporting's read models from the streams on {settings.nats_url} into "
+          f"{settings.resolved_database_url()}", file=sys.stderr)
+    stats = asyncio.run(rebuild_database(settings, batch=args.batch, progress=progress_bar("rebuild")))
+    print(file=sys.stderr)
+    print(json.dumps({"messages": stats.messages, "events": stats.events, "rows": stats.rows,
+                      "unreadable": stats.unreadable, "seconds": round(stats.seconds, 2),
+                      "messages_per_second": round(stats.rate), "per_stream": stats.per_stream}, indent=2))
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from deploy.demo.simulate import simulate
 
     seed = args.seed if args.seed is not None else int(time.time())
     print(f"simulating {args.count} notices at {args.rate or 'max'}/s on {args.nats_url} (seed {seed})")
 
-    def progress(sent: int, total: int) -> None:
-        width = 40
-        filled = int(width * sent / max(total, 1))
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {sent}/{total}", end="", flush=True)
-
+    progress = progress_bar("notices", out=sys.stdout)
     summary = asyncio.run(simulate(args.nats_url, rate=args.rate, count=args.count, seed=seed, progress=progress))
     print()
     print(json.dumps(summary.__dict__, indent=2))
@@ -123,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=None, help="replay a run (default: a fresh seed)")
     simulate.add_argument("--nats-url", default=_nats_url())
     simulate.set_defaults(func=cmd_simulate)
+
+    rebuild = sub.add_parser("rebuild", help="rebuild a service's read models from the streams")
+    rebuild.add_argument("service", choices=["reporting"])
+    rebuild.add_argument("--batch", type=int, default=2000, help="events per transaction")
+    rebuild.add_argument("--nats-url", default=_nats_url())
+    rebuild.set_defaults(func=cmd_rebuild)
 
     report = sub.add_parser("report", help="ask for an ad hoc report (EXTERNAL.md §2) and print it")
     today = _local_today()

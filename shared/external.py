@@ -180,6 +180,7 @@ class AgencyFigures(BaseModel):
     notices: int = 0
     late: int = 0
     missed: int = 0
+    refusals: int = Field(default=0, description="Requests the agency referred that were refused (an added field).")
 
 
 class LocalityFigures(BaseModel):
@@ -214,6 +215,33 @@ class OfficerFigures(BaseModel):
     quota_target: int = 0
 
 
+class StatisticsCell(BaseModel):
+    """Persons helped, split by sex and by beneficiary group (a person counts in each of their groups)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    persons: int = 0
+    male: int = 0
+    female: int = 0
+    other_sex: int = Field(default=0, description="Other or unknown sex.")
+    groups: dict[str, int] = Field(default_factory=dict, description="Persons per Article 7 group code.")
+
+
+class StatisticsRow(StatisticsCell):
+    field: str
+    form: str = Field(description="Form of legal aid: `proceedings`, `advice` or `representation`.")
+
+
+class StatisticsTable(BaseModel):
+    """The Biểu 24/BTP/TGPL table: distinct persons with a case opened in the period (an added field)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    groups: list[str] = Field(default_factory=list, description="The group columns, in order.")
+    rows: list[StatisticsRow] = Field(default_factory=list)
+    total: StatisticsCell = Field(default_factory=StatisticsCell)
+
+
 class Report(BaseModel):
     """A report to province systems (EXTERNAL.md §2) on `tgpl.reports.<kind>`."""
 
@@ -231,6 +259,8 @@ class Report(BaseModel):
     by_field: list[FieldFigures] = Field(default_factory=list)
     by_group: list[GroupFigures] = Field(default_factory=list)
     officers: list[OfficerFigures] = Field(default_factory=list)
+    statistics: StatisticsTable | None = Field(default=None, description="Persons helped by field and form of "
+                                               "aid, by sex and group (Biểu 24/BTP/TGPL shape; an added field).")
 
     @property
     def msg_id(self) -> str:

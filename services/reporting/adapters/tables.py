@@ -18,6 +18,13 @@ rm_notices = sa.Table(
     sa.Column("sent_at", TS, nullable=False, index=True),
     sa.Column("late", sa.Boolean, nullable=False),
     sa.Column("wants_legal_aid", sa.Boolean, nullable=False),
+    sa.Column("commune_code", sa.String(5), nullable=True),
+    sa.Column("field", sa.String(32), nullable=True),
+    sa.Column("gender", sa.String(16), nullable=True),
+    #: The Article 7 groups established by facts, else those claimed in the notice.
+    sa.Column("groups", sa.JSON, nullable=True),
+    sa.Column("entitled", sa.Boolean, nullable=True),
+    sa.Column("person_id", sa.String(36), nullable=True),
 )
 
 rm_missed = sa.Table(
@@ -26,6 +33,9 @@ rm_missed = sa.Table(
     sa.Column("agency_code", sa.String(64), nullable=False),
     sa.Column("reason", sa.String(64), nullable=False),
     sa.Column("at", TS, nullable=False, index=True),
+    sa.Column("notice_key", sa.String(140), nullable=True),
+    sa.Column("person_id", sa.String(36), nullable=True),
+    sa.Column("groups", sa.JSON, nullable=True),
 )
 
 rm_rejections = sa.Table(
@@ -44,6 +54,10 @@ rm_cases = sa.Table(
     sa.Column("gender", sa.String(16), nullable=False),
     sa.Column("groups", sa.JSON, nullable=False),
     sa.Column("agency_code", sa.String(64), nullable=True),
+    sa.Column("form", sa.String(32), nullable=True),
+    sa.Column("branch_code", sa.String(32), nullable=True),
+    sa.Column("person_id", sa.String(36), nullable=True),
+    sa.Column("channel", sa.String(32), nullable=True),
 )
 
 rm_refusals = sa.Table(
@@ -53,10 +67,28 @@ rm_refusals = sa.Table(
     sa.Column("at", TS, nullable=False, index=True),
 )
 
+#: One row per case once it has an officer: when it was first assigned (`at`), who holds it now
+#: (the latest decision wins, by `decided_at`), and when it was closed (from intake's CaseClosed,
+#: which may arrive before or after the assignment).
 rm_assignments = sa.Table(
     "rm_assignments", metadata,
     sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("officer_id", sa.String(32), nullable=True, index=True),
+    sa.Column("at", TS, nullable=True, index=True),
+    sa.Column("decided_at", TS, nullable=True),
+    sa.Column("weight", sa.Float, nullable=True),
+    sa.Column("closed_at", TS, nullable=True, index=True),
+)
+
+#: Every assignment decision (initial, reassignment, override, approved request).
+rm_decisions = sa.Table(
+    "rm_decisions", metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False),
     sa.Column("officer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("is_leader", sa.Boolean, nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=True),
     sa.Column("at", TS, nullable=False, index=True),
 )
 
@@ -64,12 +96,18 @@ rm_closures = sa.Table(
     "rm_closures", metadata,
     sa.Column("case_id", sa.String(36), primary_key=True),
     sa.Column("at", TS, nullable=False, index=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column("officer_id", sa.String(32), nullable=True),
 )
 
 rm_evaluations = sa.Table(
     "rm_evaluations", metadata,
     sa.Column("case_id", sa.String(36), primary_key=True),
     sa.Column("at", TS, nullable=False, index=True),
+    sa.Column("officer_id", sa.String(32), nullable=True, index=True),
+    sa.Column("rating", sa.String(32), nullable=True),
+    sa.Column("method", sa.String(32), nullable=True),
+    sa.Column("successful", sa.Boolean, nullable=True),
 )
 
 #: Corrective actions raised by evaluations and, once a leader verified them, their closing.
@@ -92,6 +130,47 @@ rm_officers = sa.Table(
     sa.Column("is_leader", sa.Boolean, nullable=False),
     sa.Column("quota_target", sa.Integer, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("branch_code", sa.String(32), nullable=True),
+    sa.Column("yearly_target", sa.Float, nullable=True),
+    sa.Column("target_year", sa.Integer, nullable=True),
+    #: When the roster entry was published; a later one replaces it, an earlier one is ignored.
+    sa.Column("as_of", TS, nullable=True),
+)
+
+#: The center's branches and the communes each serves (reference data, loaded at start).
+rm_branches = sa.Table(
+    "rm_branches", metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+)
+
+rm_communes = sa.Table(
+    "rm_communes", metadata,
+    sa.Column("code", sa.String(5), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("branch_code", sa.String(32), nullable=False),
+)
+
+rm_agencies = sa.Table(
+    "rm_agencies", metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=True),
+)
+
+#: Months whose figures changed since their reports were last computed; `marks` grows with
+#: every fact, so the scheduler clears a month only if nothing marked it while it recomputed.
+rm_dirty_months = sa.Table(
+    "rm_dirty_months", metadata,
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("marks", sa.Integer, nullable=False),
+)
+
+#: Small state of the read models, e.g. `rebuilding` while `tgpl rebuild reporting` runs.
+rm_meta = sa.Table(
+    "rm_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )
 
 reports = sa.Table(
@@ -103,4 +182,5 @@ reports = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("generated_at", TS, nullable=True),
 )

@@ -33,3 +33,31 @@ def next_revision(stored: tuple[int, str] | None, fingerprint: str) -> tuple[int
         return revision, False
     return revision + 1, True
 
+
+
+PERIODIC_KINDS = ("monthly", "quarterly", "yearly")
+
+
+def period_of(kind: str, day: date) -> tuple[date, date]:
+    """The month, quarter or year (both days inclusive) a day falls in."""
+    if kind == "monthly":
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+    elif kind == "quarterly":
+        first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        following = (first + timedelta(days=95)).replace(day=1)
+    elif kind == "yearly":
+        first, following = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    else:
+        raise ValueError(f"not a periodic kind: {kind}")
+    return first, following - timedelta(days=1)
+
+
+def closed_periods(kind: str, first_day: date, today: date) -> list[tuple[date, date]]:
+    """Every period of a kind from the one holding `first_day` to the last that ended before `today`."""
+    periods = []
+    start, end = period_of(kind, first_day)
+    while end < today:
+        periods.append((start, end))
+        start, end = period_of(kind, end + timedelta(days=1))
+    return periods

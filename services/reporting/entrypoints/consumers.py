@@ -6,12 +6,13 @@ from shared import subjects
 from shared.external import Report, ReportRequest
 
 
-INTAKE_EVENTS = ConsumerSpec.for_events("reporting-intake-events-v1", subjects.INTAKE_STREAM, handlers.INTAKE_HANDLERS,
+INTAKE_EVENTS = ConsumerSpec.for_events("reporting-intake-events-v2", subjects.INTAKE_STREAM, handlers.INTAKE_HANDLERS,
                                         "Notices, rejections, cases opened, refusals and closures.")
-ASSIGNMENT_EVENTS = ConsumerSpec.for_events("reporting-assignment-events-v1", subjects.ASSIGNMENT_STREAM,
+ASSIGNMENT_EVENTS = ConsumerSpec.for_events("reporting-assignment-events-v2", subjects.ASSIGNMENT_STREAM,
                                             handlers.ASSIGNMENT_HANDLERS, "Assignments and the roster with quota targets.")
-# v2: also corrective actions; the new durable reads the stream from its start (handlers are idempotent).
-EVALUATION_EVENTS = ConsumerSpec.for_events("reporting-evaluation-events-v2", subjects.EVALUATION_STREAM,
+# New durable names (v2, v3) read the streams from their start again: reporting migration 0004
+# emptied the facts, which gained details (projections are idempotent, so nothing counts twice).
+EVALUATION_EVENTS = ConsumerSpec.for_events("reporting-evaluation-events-v3", subjects.EVALUATION_STREAM,
                                             handlers.EVALUATION_HANDLERS,
                                             "Evaluated cases; corrective actions raised and closed.")
 

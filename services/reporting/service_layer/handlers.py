@@ -1,14 +1,18 @@
-"""Reporting's handlers: each event becomes one fact in the read models; reports are computed
-from the facts on request."""
+"""Reporting's handlers: each event becomes rows of the read models (see projections); reports are
+computed from the read models, issued when periods close, and corrected when late events change
+a period already reported."""
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.reporting.adapters import tables as t
 from services.reporting.domain.corrective_actions import ActionFact, count_actions
-from services.reporting.domain.reports import figures_fingerprint, next_revision, period_bounds, report_id
+from services.reporting.domain.reports import (PERIODIC_KINDS, closed_periods, figures_fingerprint, next_revision,
+                                               period_bounds, period_of, report_id)
+from services.reporting.service_layer.projections import PROJECTIONS, apply
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.runtime.consumers import Delivery
 from services.runtime.unit_of_work import utcnow
@@ -16,70 +20,26 @@ from shared import events as ev
 from shared.external import Report, ReportRequest
 from shared.subjects import REPORT_SUBJECTS
 
+log = logging.getLogger("tgpl.reporting")
 
-async def on_notice_received(uow: ReportingUnitOfWork, e: ev.NoticeReceived, _d: Delivery) -> None:
-    await uow.facts.save_notice(notice_key=e.notice_key, revision=e.revision, agency_code=e.agency_code,
-                                sent_at=e.sent_at, late=e.late, wants_legal_aid=e.wants_legal_aid)
-
-
-async def on_missed_beneficiary(uow: ReportingUnitOfWork, e: ev.MissedBeneficiaryDetected, _d: Delivery) -> None:
-    await uow.facts.add(t.rm_missed, missed_id=e.missed_id, agency_code=e.agency_code, reason=e.reason,
-                        at=e.occurred_at)
+#: rm_meta key set while `tgpl rebuild reporting` empties and refills the read models.
+REBUILDING = "rebuilding"
 
 
-async def on_notice_rejected(uow: ReportingUnitOfWork, e: ev.NoticeRejected, _d: Delivery) -> None:
-    # A rejected notice counts by its arrival time: its own time may be unreadable.
-    await uow.facts.add(t.rm_rejections, rejection_id=e.rejection_id, agency_code=e.agency_code, at=e.received_at)
+class Rebuilding(Exception):
+    """The read models are being rebuilt; no report is computed until that is done."""
 
 
-async def on_case_opened(uow: ReportingUnitOfWork, e: ev.CaseOpened, _d: Delivery) -> None:
-    await uow.facts.add(t.rm_cases, case_id=e.case_id, opened_at=e.occurred_at, field=e.field.value,
-                        commune_code=e.commune_code, gender=e.gender.value, groups=list(e.groups),
-                        agency_code=e.agency_code)
+async def project(uow: ReportingUnitOfWork, event: ev.Event, _d: Delivery) -> None:
+    """The one handler of every event reporting reads: its rows, in the consumer's transaction."""
+    await apply(uow.conn, [PROJECTIONS[type(event)](event)], uow.tz)
 
 
-async def on_request_refused(uow: ReportingUnitOfWork, e: ev.RequestRefused, _d: Delivery) -> None:
-    await uow.facts.add(t.rm_refusals, request_id=e.request_id, agency_code=e.agency_code, at=e.occurred_at)
-
-
-async def on_case_closed(uow: ReportingUnitOfWork, e: ev.CaseClosed, _d: Delivery) -> None:
-    await uow.facts.add(t.rm_closures, case_id=e.case_id, at=e.occurred_at)
-
-
-async def on_case_assigned(uow: ReportingUnitOfWork, e: ev.CaseAssigned, _d: Delivery) -> None:
-    await uow.facts.add(t.rm_assignments, case_id=e.case_id, officer_id=e.officer_id, at=e.occurred_at)
-
-
-async def on_officer_registered(uow: ReportingUnitOfWork, e: ev.OfficerRegistered, _d: Delivery) -> None:
-    await uow.facts.save_officer(e.officer_id, full_name=e.full_name, is_leader=e.is_leader,
-                                 quota_target=e.quota_target, active=e.active)
-
-
-async def on_case_evaluated(uow: ReportingUnitOfWork, e: ev.CaseEvaluated, _d: Delivery) -> None:
-    await uow.facts.add(t.rm_evaluations, case_id=e.case_id, at=e.occurred_at)
-
-
-async def on_action_raised(uow: ReportingUnitOfWork, e: ev.CorrectiveActionRaised, _d: Delivery) -> None:
-    await uow.facts.save_action(e.action_id, case_id=e.case_id, criterion=e.criterion, officer_id=e.officer_id,
-                                due_on=e.due_on, raised_at=e.occurred_at)
-
-
-async def on_action_closed(uow: ReportingUnitOfWork, e: ev.CorrectiveActionClosed, _d: Delivery) -> None:
-    await uow.facts.save_action(e.action_id, case_id=e.case_id, criterion=e.criterion, officer_id=e.officer_id,
-                                closed_at=e.occurred_at, late=e.late)
-
-
-INTAKE_HANDLERS = {
-    ev.NoticeReceived: on_notice_received,
-    ev.NoticeRejected: on_notice_rejected,
-    ev.MissedBeneficiaryDetected: on_missed_beneficiary,
-    ev.CaseOpened: on_case_opened,
-    ev.RequestRefused: on_request_refused,
-    ev.CaseClosed: on_case_closed,
-}
-ASSIGNMENT_HANDLERS = {ev.CaseAssigned: on_case_assigned, ev.OfficerRegistered: on_officer_registered}
-EVALUATION_HANDLERS = {ev.CaseEvaluated: on_case_evaluated, ev.CorrectiveActionRaised: on_action_raised,
-                       ev.CorrectiveActionClosed: on_action_closed}
+INTAKE_HANDLERS = {cls: project for cls in (ev.NoticeReceived, ev.NoticeRejected, ev.MissedBeneficiaryDetected,
+                                            ev.CaseOpened, ev.RequestRefused, ev.CaseClosed)}
+ASSIGNMENT_HANDLERS = {cls: project for cls in (ev.CaseAssigned, ev.OfficerRegistered)}
+EVALUATION_HANDLERS = {cls: project for cls in (ev.CaseEvaluated, ev.CorrectiveActionRaised,
+                                                ev.CorrectiveActionClosed)}
 
 
 async def corrective_action_figures(uow: ReportingUnitOfWork, as_of: date, tz: ZoneInfo,
@@ -95,6 +55,8 @@ async def corrective_action_figures(uow: ReportingUnitOfWork, as_of: date, tz: Z
 
 async def issue_report(uow: ReportingUnitOfWork, request: ReportRequest, *, kind: str, tz: ZoneInfo) -> Report:
     """Compute a report; a change in its figures raises its revision and publishes it (via the outbox)."""
+    if await uow.facts.get_meta(REBUILDING):
+        raise Rebuilding("the read models are being rebuilt")
     rid = report_id(kind, request.period_start, request.period_end)
     figures = await uow.figures.figures(*period_bounds(request.period_start, request.period_end, tz))
     fingerprint = figures_fingerprint(figures)
@@ -106,6 +68,57 @@ async def issue_report(uow: ReportingUnitOfWork, request: ReportRequest, *, kind
                     period={"start": request.period_start, "end": request.period_end},
                     generated_at=utcnow(), **figures)
     await uow.reports.save(report_id=rid, kind=kind, start=request.period_start, end=request.period_end,
-                           revision=revision, fingerprint=fingerprint, body=report.model_dump(mode="json"))
+                           revision=revision, fingerprint=fingerprint, body=report.model_dump(mode="json"),
+                           generated_at=report.generated_at)
     await uow.outbox.add(REPORT_SUBJECTS[kind], report, msg_id=report.msg_id)
     return report
+
+
+async def issue_closed_periods(uow: Callable[[], ReportingUnitOfWork], now: datetime, *,
+                               grace: timedelta = timedelta(0)) -> list[Report]:
+    """Issue the monthly, quarterly and yearly reports of every period that closed (local time,
+    `grace` after midnight) since the first fact, unless issued already. One transaction each."""
+    async with uow() as work:
+        if await work.facts.get_meta(REBUILDING):
+            return []
+        span = await work.facts.time_span()
+        tz = work.tz
+        issued = {kind: await work.reports.issued(kind) for kind in PERIODIC_KINDS}
+    if span is None:
+        return []
+    first_day = span[0].astimezone(tz).date()
+    today = (now - grace).astimezone(tz).date()
+    reports = []
+    for kind in PERIODIC_KINDS:
+        for start, end in closed_periods(kind, first_day, today):
+            if (start, end) in issued[kind]:
+                continue
+            async with uow() as work:
+                reports.append(await issue_report(work, ReportRequest(period_start=start, period_end=end),
+                                                  kind=kind, tz=tz))
+                await work.commit()
+            log.info("reporting: %s report for %s..%s issued", kind, start, end)
+    return reports
+
+
+async def correct_reports(uow: Callable[[], ReportingUnitOfWork]) -> list[Report]:
+    """Recompute the issued reports covering months that late (or any) facts marked dirty; a
+    change publishes the same report_id with the next revision. Returns the corrections."""
+    async with uow() as work:
+        if await work.facts.get_meta(REBUILDING):
+            return []
+        dirty = await work.facts.dirty_months()
+    corrected = []
+    for month, marks in dirty:
+        async with uow() as work:
+            for kind, start, end in await work.reports.overlapping(*period_of("monthly", month)):
+                before = await work.reports.stored(report_id(kind, start, end))
+                report = await issue_report(work, ReportRequest(period_start=start, period_end=end), kind=kind,
+                                            tz=work.tz)
+                if before is not None and report.revision != before[0]:
+                    corrected.append(report)
+                    log.info("reporting: %s corrected to revision %d", report.report_id, report.revision)
+            await work.facts.clear_dirty(month, marks)
+            await work.commit()
+    return corrected
+

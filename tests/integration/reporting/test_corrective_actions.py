@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,7 +22,7 @@ async def reporting(jetstream, nats_url, database_url, tmp_path):
                                  data_dir=tmp_path, retry_delays_s=[0.2])
     host = build(settings)
     async with harness.running(host):
-        yield host, harness.http_client(build_web(host.uow, ZoneInfo(settings.timezone)))
+        yield host, harness.http_client(build_web(host.uow))
 
 
 async def publish_event(js, event: ev.Event, with_id: bool = True) -> None:

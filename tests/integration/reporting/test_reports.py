@@ -3,7 +3,6 @@
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from zoneinfo import ZoneInfo
 
 import nats
 import pytest
@@ -24,10 +23,10 @@ BEFORE = datetime(2026, 9, 30, 23, 30, tzinfo=VN)  # a minute's walk from the pe
 @pytest.fixture
 async def reporting(jetstream, nats_url, database_url, tmp_path):
     settings = ReportingSettings(nats_url=nats_url, database_url=await database_url("reporting"),
-                                 data_dir=tmp_path, retry_delays_s=[0.2])
+                                 data_dir=tmp_path, retry_delays_s=[0.2], schedule_s=0)
     host = build(settings)
     async with harness.running(host):
-        yield harness.http_client(build_web(host.uow, ZoneInfo(settings.timezone)))
+        yield harness.http_client(build_web(host.uow))
 
 
 async def publish_event(js, event: ev.Event) -> None:
@@ -96,8 +95,8 @@ async def test_every_total_comes_from_events_in_the_period(reporting, jetstream,
     report = await harness.request_report(nats_url, "2026-10-01", "2026-10-31")
     assert report["totals"] == expected
     assert report["period"] == {"start": "2026-10-01", "end": "2026-10-31"}
-    assert report["by_agency"] == [{"agency_code": "CA-GL", "notices": 2, "late": 1, "missed": 0},
-                                   {"agency_code": "VKS-GL", "notices": 1, "late": 0, "missed": 1}]
+    assert report["by_agency"] == [{"agency_code": "CA-GL", "notices": 2, "late": 1, "missed": 0, "refusals": 0},
+                                   {"agency_code": "VKS-GL", "notices": 1, "late": 0, "missed": 1, "refusals": 0}]
     assert report["by_locality"] == [{"commune_code": "21583", "cases_opened": 2, "civil_cases_opened": 1}]
     assert report["by_field"] == [{"field": "civil", "cases_opened": 1}, {"field": "criminal", "cases_opened": 1}]
     assert report["by_group"] == [{"group": "disabled", "persons": 1}, {"group": "elderly", "persons": 1},

@@ -92,7 +92,7 @@ async def test_poison_event_is_dead_lettered_at_once_and_the_stream_goes_on(
         assert await harness.eventually(good_counted) == 1
     assert len(letters) == 1 and letters[0]["message_key"] == "poison-1"
     assert letters[0]["deliveries"] == 1 and "astrology" in letters[0]["error"]
-    assert visible[0]["consumer"] == "reporting-intake-events-v1" and "astrology" in visible[0]["payload"]
+    assert visible[0]["consumer"] == "reporting-intake-events-v2" and "astrology" in visible[0]["payload"]
     assert health["dead_letters"] == 1
 
 

@@ -117,3 +117,25 @@ def test_revisions_follow_a_period_as_its_figures_change():
         seen.append((revision, new))
         stored = (revision, fingerprint)
     assert seen == [(1, True), (1, False), (2, True), (2, False), (3, True)]
+
+
+def test_periods_of_each_kind_hold_the_day_and_end_inclusively():
+    from services.reporting.domain.reports import period_of
+
+    assert period_of("monthly", date(2024, 2, 10)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert period_of("monthly", date(2026, 12, 31)) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert period_of("quarterly", date(2026, 11, 28)) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert period_of("quarterly", date(2026, 3, 31)) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert period_of("yearly", date(2026, 7, 1)) == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_closed_periods_run_from_the_first_fact_to_the_last_period_that_ended():
+    from services.reporting.domain.reports import closed_periods
+
+    assert closed_periods("monthly", date(2026, 9, 15), date(2026, 11, 1)) == [
+        (date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 10, 1), date(2026, 10, 31))]
+    assert closed_periods("monthly", date(2026, 9, 15), date(2026, 10, 31)) == [(date(2026, 9, 1), date(2026, 9, 30))]
+    assert closed_periods("quarterly", date(2026, 9, 15), date(2026, 12, 31)) == [(date(2026, 7, 1), date(2026, 9, 30))]
+    assert closed_periods("yearly", date(2025, 12, 31), date(2027, 1, 1)) == [
+        (date(2025, 1, 1), date(2025, 12, 31)), (date(2026, 1, 1), date(2026, 12, 31))]
+    assert closed_periods("yearly", date(2026, 1, 1), date(2026, 12, 31)) == []
