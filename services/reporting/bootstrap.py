@@ -58,8 +58,9 @@ def build(settings: ReportingSettings | None = None) -> ServiceHost[ReportingUni
         if (behind := await consumers_behind(host)) != 0:
             log.info("reporting: consumers %s; reports wait", "not connected" if behind < 0 else f"{behind} behind")
             return
-        await issue_closed_periods(host.uow, utcnow(), grace=timedelta(seconds=settings.close_grace_s))
-        await correct_reports(host.uow)
+        now = utcnow()
+        await issue_closed_periods(host.uow, now, grace=timedelta(seconds=settings.close_grace_s))
+        await correct_reports(host.uow, now)
 
     host.on_start.append(load_reference)
     if settings.schedule_s > 0:

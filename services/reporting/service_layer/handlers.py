@@ -101,17 +101,21 @@ async def issue_closed_periods(uow: Callable[[], ReportingUnitOfWork], now: date
     return reports
 
 
-async def correct_reports(uow: Callable[[], ReportingUnitOfWork]) -> list[Report]:
-    """Recompute the issued reports covering months that late (or any) facts marked dirty; a
-    change publishes the same report_id with the next revision. Returns the corrections."""
+async def correct_reports(uow: Callable[[], ReportingUnitOfWork], now: datetime) -> list[Report]:
+    """Recompute the issued reports of closed periods covering months that late (or any) facts
+    marked dirty; a change publishes the same report_id with the next revision. An ad hoc report
+    of a period still open is recomputed when asked for again, not here. Returns the corrections."""
     async with uow() as work:
         if await work.facts.get_meta(REBUILDING):
             return []
         dirty = await work.facts.dirty_months()
+        today = now.astimezone(work.tz).date()
     corrected = []
     for month, marks in dirty:
         async with uow() as work:
             for kind, start, end in await work.reports.overlapping(*period_of("monthly", month)):
+                if end >= today:
+                    continue
                 before = await work.reports.stored(report_id(kind, start, end))
                 report = await issue_report(work, ReportRequest(period_start=start, period_end=end), kind=kind,
                                             tz=work.tz)

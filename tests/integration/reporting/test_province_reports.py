@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 VN = timezone(timedelta(hours=7))
 DEMO_DATA = Path(__file__).resolve().parents[3] / "deploy" / "demo" / "data"
 OCT = {"start": "2026-10-01", "end": "2026-10-31"}
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=VN)
 
 
 def at(month: int, day: int, hour: int = 9) -> datetime:
@@ -215,7 +216,7 @@ async def test_every_figure_of_a_known_month(reporting, jetstream, nats_url, db_
     assert missed["latest"][0]["groups"] == ["child"]
 
 
-async def test_closed_periods_are_reported_once_and_late_events_correct_them(reporting, jetstream, db_backend):
+async def test_closed_periods_are_reported_once_and_late_events_correct_them(reporting, jetstream, nats_url, db_backend):
     host, client = reporting
     events, cases = october()
     await publish_all(jetstream, events)
@@ -231,16 +232,24 @@ async def test_closed_periods_are_reported_once_and_late_events_correct_them(rep
     assert await issue_closed_periods(host.uow, now, grace=timedelta(minutes=5)) == []
     assert await issue_closed_periods(host.uow, datetime(2026, 11, 1, 0, 2, tzinfo=VN),
                                       grace=timedelta(minutes=5)) == []
-    assert await correct_reports(host.uow) == []  # the facts already counted change nothing
+    assert await correct_reports(host.uow, NOW) == []  # the facts already counted change nothing
+    # A province system asked for October ad hoc, and for November while it is still open.
+    adhoc = await harness.request_report(nats_url, "2026-10-01", "2026-10-31")
+    open_month = await harness.request_report(nats_url, "2026-11-01", "2026-11-30")
+    assert (adhoc["revision"], open_month["revision"], open_month["totals"]["cases_opened"]) == (1, 1, 0)
 
-    # A case opened on 30 October reaches reporting in November: October is corrected.
+    # A case opened on 30 October reaches reporting in November: October's reports are corrected;
+    # a case opened in November changes the open month's ad hoc report only when asked again.
     late = case(at(10, 30), "P9", field="land", form="representation", gender="female")
-    await publish_all(jetstream, [late])
+    await publish_all(jetstream, [late, case(at(11, 1), "P10")])
     await harness.eventually(lambda: _live(client, expected_opened=4))
-    corrected = await correct_reports(host.uow)
-    assert [(r.report_id, r.revision, r.totals.cases_opened) for r in corrected] == [
-        ("tgpl-monthly-2026-10-01-2026-10-31", 2, 4)]
-    assert await correct_reports(host.uow) == []
+    await harness.eventually(lambda: _opened_in(client, "2026-11-01", "2026-11-30", 1))
+    corrected = await correct_reports(host.uow, NOW)
+    assert sorted((r.report_id, r.revision, r.totals.cases_opened) for r in corrected) == [
+        ("tgpl-adhoc-2026-10-01-2026-10-31", 2, 4), ("tgpl-monthly-2026-10-01-2026-10-31", 2, 4)]
+    assert await correct_reports(host.uow, NOW) == []
+    again = await harness.request_report(nats_url, "2026-11-01", "2026-11-30")
+    assert (again["report_id"], again["revision"], again["totals"]["cases_opened"]) == (open_month["report_id"], 2, 1)
 
     published = await harness.eventually(lambda: _reports_on(jetstream, subjects.REPORT_SUBJECTS["monthly"], 3))
     october_ids = [h["Nats-Msg-Id"] for _, h, body in published if body["period"]["start"] == "2026-10-01"]
@@ -253,6 +262,10 @@ async def test_closed_periods_are_reported_once_and_late_events_correct_them(rep
     assert cases["c4"].case_id  # September's case is in September's report only
     september = await _get(client, "/api/reports/tgpl-monthly-2026-09-01-2026-09-30")
     assert september["totals"]["cases_opened"] == 1
+
+
+async def _opened_in(client, start: str, end: str, n: int) -> bool:
+    return (await _get(client, "/api/figures", start=start, end=end))["totals"]["cases_opened"] == n
 
 
 async def _reports_on(js, subject: str, n: int):
@@ -306,6 +319,6 @@ async def test_rebuilt_read_models_give_the_live_figures(reporting, jetstream, n
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
     assert await _snapshot(client) == live
     # Every issued report is recomputed from the rebuilt facts and found unchanged.
-    assert await correct_reports(host.uow) == []
+    assert await correct_reports(host.uow, NOW) == []
     listed = await _get(client, "/api/reports")
     assert {r["report_id"]: r["revision"] for r in listed} == {r.report_id: 1 for r in issued}
