@@ -79,7 +79,9 @@ async def issue_closed_periods(uow: Callable[[], ReportingUnitOfWork], now: date
     """Issue the monthly, quarterly and yearly reports of every period that closed (local time,
     `grace` after midnight) since the first fact, unless issued already. One transaction each."""
     async with uow() as work:
-        if await work.facts.get_meta(REBUILDING):
+        if since := await work.facts.get_meta(REBUILDING):
+            log.warning("reporting: no report is issued while the read models are rebuilt (%s); if that rebuild "
+                        "was killed, run `tgpl rebuild reporting` again", since)
             return []
         span = await work.facts.time_span()
         tz = work.tz

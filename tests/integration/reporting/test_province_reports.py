@@ -322,3 +322,21 @@ async def test_rebuilt_read_models_give_the_live_figures(reporting, jetstream, n
     assert await correct_reports(host.uow, NOW) == []
     listed = await _get(client, "/api/reports")
     assert {r["report_id"]: r["revision"] for r in listed} == {r.report_id: 1 for r in issued}
+
+
+async def test_no_report_is_computed_while_the_read_models_are_rebuilt(reporting, jetstream, nats_url, db_backend):
+    host, client = reporting
+    await publish_all(jetstream, [case(at(9, 10), "P1")])
+    await harness.eventually(lambda: _opened_in(client, "2026-09-01", "2026-09-30", 1))
+    async with host.uow() as work:
+        await work.facts.set_meta("rebuilding", "since test")
+        await work.commit()
+    answer = await harness.request_report(nats_url, "2026-09-01", "2026-09-30")
+    assert "rebuilt" in answer["errors"][0]["message"]
+    assert await issue_closed_periods(host.uow, NOW) == []
+    assert await correct_reports(host.uow, NOW) == []
+    async with host.uow() as work:
+        await work.facts.set_meta("rebuilding", None)
+        await work.commit()
+    assert [r.report_id for r in await issue_closed_periods(host.uow, NOW)] == [
+        "tgpl-monthly-2026-09-01-2026-09-30", "tgpl-monthly-2026-10-01-2026-10-31", "tgpl-quarterly-2026-07-01-2026-09-30"]
