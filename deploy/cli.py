@@ -63,8 +63,9 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
-def progress_bar(label: str, out=sys.stderr) -> Callable[[int, int], None]:
-    """A one-line progress bar on a terminal (plain lines every 10 % otherwise)."""
+def progress_bar(label: str, out=None) -> Callable[[int, int], None]:
+    """A one-line progress bar on a terminal (plain lines every 10 % otherwise); stderr by default."""
+    out = out or sys.stderr
     started = time.perf_counter()
     last_tenth = [-1]
 

@@ -340,3 +340,29 @@ async def test_no_report_is_computed_while_the_read_models_are_rebuilt(reporting
         await work.commit()
     assert [r.report_id for r in await issue_closed_periods(host.uow, NOW)] == [
         "tgpl-monthly-2026-09-01-2026-09-30", "tgpl-monthly-2026-10-01-2026-10-31", "tgpl-quarterly-2026-07-01-2026-09-30"]
+
+
+async def test_tgpl_rebuild_reporting_prints_progress_and_a_summary(jetstream, nats_url, database_url, tmp_path,
+                                                                    monkeypatch, capsys, db_backend):
+    import asyncio
+    import json
+
+    from deploy import cli
+
+    url = await database_url("reporting")
+    events, _ = october()
+    await publish_all(jetstream, events)
+    monkeypatch.setenv("TGPL_REPORTING_DATABASE_URL", url)
+    code = await asyncio.to_thread(cli.main, ["rebuild", "reporting", "--nats-url", nats_url, "--batch", "10"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["messages"], summary["events"], summary["unreadable"]) == (len(events), len(events), 0)
+    assert f"rebuild: {len(events):,}/{len(events):,}" in err  # the progress reached the end
+    host = build(_settings(nats_url, url, tmp_path))
+    async with host.uow() as work:
+        from services.reporting.domain.reports import period_bounds
+
+        figures = await work.figures.figures(*period_bounds(date(2026, 10, 1), date(2026, 10, 31), work.tz))
+    await host.engine.dispose()
+    assert figures["totals"]["cases_opened"] == 3 and figures["totals"]["notices_received"] == 3
