@@ -40,6 +40,8 @@ class Permission(StrEnum):
     OVERSEE_CORRECTIVE_ACTIONS = "oversee_corrective_actions"
     CLOSE_CORRECTIVE_ACTION = "close_corrective_action"
     REVIEW_OFFICERS = "review_officers"
+    VIEW_REPORTS = "view_reports"
+    VIEW_OFFICER_FIGURES = "view_officer_figures"
 
 
 #: Who may do what. Reading a person's data is itself audited (see the audit log).
@@ -69,6 +71,11 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CLOSE_CORRECTIVE_ACTION: frozenset({Role.LEADER}),
     # Every officer's yearly review side by side, and recording them (others see only their own).
     Permission.REVIEW_OFFICERS: frozenset({Role.LEADER}),
+    # The center's dashboards and reports (reporting service): figures of the center, no person data.
+    # An officer sees only their own workload row (checked on that page).
+    Permission.VIEW_REPORTS: frozenset({Role.CLERK, Role.LEADER, Role.EVALUATOR, Role.ADMINISTRATOR}),
+    # Every officer's own row in the dashboards: workload against target, quality ratings.
+    Permission.VIEW_OFFICER_FIGURES: frozenset({Role.LEADER, Role.EVALUATOR, Role.ADMINISTRATOR}),
 }
 
 

@@ -144,3 +144,33 @@ OUTCOME_LABELS = {
     "terminated": "Chấm dứt thực hiện trợ giúp pháp lý",
     "transferred": "Chuyển cho tổ chức khác",
 }
+
+# --- reporting (codes of the reporting service's API) ------------------------------------------------
+
+REPORT_KIND_LABELS = {
+    "monthly": "Báo cáo tháng",
+    "quarterly": "Báo cáo quý",
+    "yearly": "Báo cáo năm",
+    "adhoc": "Báo cáo theo yêu cầu",
+}
+
+#: The totals of a period, in the order the overview lists them.
+REPORT_TOTAL_LABELS = {
+    "notices_received": "Thông báo của cơ quan tiến hành tố tụng đã nhận",
+    "late_notices": "Thông báo chuyển quá thời hạn",
+    "notices_rejected": "Thông báo bị từ chối do sai quy cách",
+    "cases_opened": "Vụ việc đã thụ lý",
+    "requests_refused": "Yêu cầu bị từ chối thụ lý",
+    "cases_assigned": "Vụ việc đã phân công người thực hiện",
+    "cases_closed": "Vụ việc đã kết thúc",
+    "cases_evaluated": "Vụ việc đã đánh giá chất lượng",
+    "missed_beneficiaries": "Người được trợ giúp bị bỏ sót",
+}
+
+MISSED_REASON_LABELS = {
+    "did_not_ask": "Thuộc diện được trợ giúp nhưng chưa yêu cầu",
+    "request_passed_late": "Cơ quan tố tụng chuyển yêu cầu quá thời hạn",
+    "not_accepted_in_time": "Trung tâm chưa thụ lý kịp thời hạn",
+}
+
+WORKLOAD_GROUP_LABELS = {"leaders": "Lãnh đạo", "others": "Người thực hiện khác"}

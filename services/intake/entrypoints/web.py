@@ -20,11 +20,12 @@ from services.intake.adapters import tables as t
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.adapters.assignment_api import AssignmentApi
 from services.intake.adapters.evaluation_api import EvaluationApi
+from services.intake.adapters.reporting_api import ReportingApi
 from services.intake.config import IntakeSettings
 from services.intake.domain.cases import CaseStatus
 from services.intake.domain.staff import Permission
 from services.intake.entrypoints import assignment_web, auth, evaluation_web, labels, requests_web, roster_web
-from services.intake.entrypoints import case_file_web
+from services.intake.entrypoints import case_file_web, reports_web
 from services.intake.entrypoints.timeline import timeline
 from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
 from services.runtime.unit_of_work import utcnow
@@ -69,6 +70,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     # Tests replace it with a client on the assignment app itself (httpx.ASGITransport).
     app.state.assignment = AssignmentApi(settings.assignment_url)
     app.state.evaluation = EvaluationApi(settings.evaluation_url)
+    app.state.reporting = ReportingApi(settings.reporting_url)
     ui = APIRouter(include_in_schema=False)
     api = APIRouter(prefix="/api", tags=["intake"])
 
@@ -240,6 +242,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     app.include_router(case_file_web.router)
     app.include_router(roster_web.router)
     app.include_router(evaluation_web.router)
+    app.include_router(reports_web.router)
     return app
 
 

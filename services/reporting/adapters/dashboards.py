@@ -67,11 +67,11 @@ class DashboardRepository(FiguresRepository):
         cases_by_group, cases = await self._group_counts(c.c.groups, c.c.opened_at, since, until)
         groups = []
         for group in sorted(set(notices_by_group) | set(cases_by_group)):
-            notice_share = _share(notices_by_group.get(group, 0), notices)
-            case_share = _share(cases_by_group.get(group, 0), cases)
-            groups.append({"group": group, "notices": notices_by_group.get(group, 0), "notice_share": notice_share,
-                           "cases": cases_by_group.get(group, 0), "case_share": case_share,
-                           "under_served": notice_share > 0 and case_share < ratio * notice_share})
+            in_notices, in_cases = notices_by_group.get(group, 0), cases_by_group.get(group, 0)
+            # compared unrounded: case share < ratio × notice share, cross-multiplied
+            under = in_notices > 0 and in_cases * notices < ratio * in_notices * cases if cases else in_notices > 0
+            groups.append({"group": group, "notices": in_notices, "notice_share": _share(in_notices, notices),
+                           "cases": in_cases, "case_share": _share(in_cases, cases), "under_served": under})
         return {"communes_without_civil": without,
                 "branches_without_civil": [{"branch_code": r["branch_code"], "name": r["name"]}
                                            for r in branch_rows if r["civil_cases"] == 0],
@@ -159,5 +159,4 @@ class DashboardRepository(FiguresRepository):
                 "by_agency": [{"agency_code": code, "agency_name": names.get(code, code) if code else "",
                                "missed": k} for code, k in by_agency],
                 "latest": [{"missed_id": r.missed_id, "agency_code": r.agency_code, "reason": r.reason,
-                            "groups": list(r.groups or []), "person_id": r.person_id, "notice_key": r.notice_key,
-                            "at": r.at} for r in latest]}
+                            "groups": list(r.groups or []), "at": r.at} for r in latest]}
