@@ -92,10 +92,7 @@ class DashboardRepository(FiguresRepository):
         loads = {r[0]: (float(r[1] or 0), r[2]) for r in (await self._conn.execute(
             sa.select(a.c.officer_id, sa.func.sum(sa.func.coalesce(a.c.weight, 1.0)), sa.func.count())
             .where(a.c.officer_id.is_not(None), in_period(a.c.at, year_start, until)).group_by(a.c.officer_id))).all()}
-        active = dict((await self._conn.execute(
-            sa.select(a.c.officer_id, sa.func.count())
-            .where(a.c.officer_id.is_not(None), a.c.at < until, sa.or_(a.c.closed_at.is_(None), a.c.closed_at >= until))
-            .group_by(a.c.officer_id))).all())
+        active = await self.held_at(until)
         kinds = dict((await self._conn.execute(
             sa.select(d.c.kind, sa.func.count()).where(in_period(d.c.at, year_start, until)).group_by(d.c.kind))).all())
         overridden = dict((await self._conn.execute(

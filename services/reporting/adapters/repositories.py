@@ -158,19 +158,25 @@ class FiguresRepository:
         return [figures[code] for code in sorted(figures)]
 
     async def _officers(self, start: datetime, end: datetime) -> list[dict]:
-        d, a, o = t.rm_decisions, t.rm_assignments, t.rm_officers
+        d, o = t.rm_decisions, t.rm_officers
         assigned = dict((await self._conn.execute(
             sa.select(d.c.officer_id, sa.func.count(sa.distinct(d.c.case_id)))
             .where(in_period(d.c.at, start, end)).group_by(d.c.officer_id))).all())
-        # Held at the end of the period: assigned before it, not closed before it (by the holder now).
-        active = dict((await self._conn.execute(
-            sa.select(a.c.officer_id, sa.func.count())
-            .where(a.c.officer_id.is_not(None), a.c.at < end, sa.or_(a.c.closed_at.is_(None), a.c.closed_at >= end))
-            .group_by(a.c.officer_id))).all())
+        active = await self.held_at(end)
         officers = (await self._conn.execute(sa.select(o).order_by(o.c.officer_id))).all()
         return [{"officer_id": r.officer_id, "is_leader": r.is_leader, "active_cases": active.get(r.officer_id, 0),
                  "cases_assigned": assigned.get(r.officer_id, 0), "quota_target": r.quota_target}
                 for r in officers]
+
+    async def held_at(self, moment: datetime) -> dict[str, int]:
+        """Cases each officer held at a moment: assigned before it, not closed before it (counted for
+        the officer holding them now). Two index-only ranges, open and closed later, not an OR."""
+        a = t.rm_assignments
+        held = sa.union_all(sa.select(a.c.officer_id).where(a.c.closed_at.is_(None), a.c.at < moment),
+                            sa.select(a.c.officer_id).where(a.c.closed_at >= moment, a.c.at < moment)).subquery()
+        return dict((await self._conn.execute(
+            sa.select(held.c.officer_id, sa.func.count()).where(held.c.officer_id.is_not(None))
+            .group_by(held.c.officer_id))).all())
 
     async def corrective_actions(self, raised_from: datetime | None = None,
                                  raised_before: datetime | None = None) -> list:

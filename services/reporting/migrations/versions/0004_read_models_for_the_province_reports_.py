@@ -78,7 +78,7 @@ def upgrade() -> None:
         batch_op.alter_column('at',
                existing_type=sa.DateTime(timezone=True),
                nullable=True)
-        batch_op.create_index(batch_op.f('ix_rm_assignments_closed_at'), ['closed_at'], unique=False)
+        batch_op.create_index('ix_rm_assignments_held', ['closed_at', 'at', 'officer_id'], unique=False)
 
     with op.batch_alter_table('rm_cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('form', sa.String(length=32), nullable=True))
@@ -158,7 +158,7 @@ def downgrade() -> None:
         batch_op.drop_column('form')
 
     with op.batch_alter_table('rm_assignments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_rm_assignments_closed_at'))
+        batch_op.drop_index('ix_rm_assignments_held')
         batch_op.alter_column('at',
                existing_type=sa.DateTime(timezone=True),
                nullable=False)
