@@ -85,13 +85,23 @@ async def _replay(uow: Callable[[], ReportingUnitOfWork], nc: NatsClient, spec: 
     config = ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, filter_subject=spec.subject,
                             inactive_threshold=120.0, max_waiting=1)
     sub = await js.pull_subscribe(spec.subject, stream=spec.stream.name, config=config)
+
+    async def fetch() -> list:
+        try:
+            return await sub.fetch(batch, timeout=5.0)
+        except (asyncio.TimeoutError, FetchTimeoutError):
+            return []  # nothing more arrived within the wait: the stream's end as it was
+
     read = 0
+    # The next batch is fetched while this one is decoded and written (the write runs in the
+    # database driver's thread, so the broker keeps sending meanwhile).
+    pending = asyncio.create_task(fetch())
     try:
-        while True:
-            try:
-                messages = await sub.fetch(batch, timeout=5.0)
-            except (asyncio.TimeoutError, FetchTimeoutError):
-                break  # nothing more arrived within the wait: the stream's end as it was
+        while messages := await pending:
+            last = messages[-1].metadata
+            at_end = last is not None and last.num_pending == 0
+            if not at_end:
+                pending = asyncio.create_task(fetch())
             projections = []
             for message in messages:
                 try:
@@ -109,10 +119,11 @@ async def _replay(uow: Callable[[], ReportingUnitOfWork], nc: NatsClient, spec: 
             stats.events += len(projections)
             if progress:
                 progress(stats.messages, max(total, stats.messages))
-            last = messages[-1].metadata
-            if last is not None and last.num_pending == 0:
+            if at_end:
                 break
     finally:
+        if not pending.done():
+            pending.cancel()
         await sub.unsubscribe()
     stats.per_stream[spec.stream.name] = read
 
