@@ -149,6 +149,8 @@ class ReportRequest(BaseModel):
     def _ordered(self) -> ReportRequest:
         if self.period_end < self.period_start:
             raise PydanticCustomError("period_order", "period_end must not be before period_start")
+        if self.period_start < date(2000, 1, 1) or self.period_end > date(2100, 12, 31):
+            raise PydanticCustomError("period_range", "the period must lie between 2000-01-01 and 2100-12-31")
         return self
 
 

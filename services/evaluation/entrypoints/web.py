@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.evaluation.domain.actions import ActionRequest
@@ -29,6 +29,9 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 OfficerId = Annotated[str, StringConstraints(pattern=OFFICER_ID)]
 RoleName = Literal["evaluator", "leader", "officer", "administrator", "clerk"]
+
+#: A year in a path: an evaluation or quota year this system can hold.
+Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
 class StrictIn(BaseModel):
@@ -169,7 +172,7 @@ def build_web(uow_factory: Callable[[], EvaluationUnitOfWork], clock: Callable[[
             return await views.plan_view(work, body.year)
 
     @api.get("/plans/{year}", summary="A year's plan and the progress of each case in it")
-    async def plan(year: int) -> dict:
+    async def plan(year: Year) -> dict:
         async with uow_factory() as work:
             return await views.plan_view(work, year)
 
@@ -251,13 +254,13 @@ def build_web(uow_factory: Callable[[], EvaluationUnitOfWork], clock: Callable[[
             return await work.conflicts.all()
 
     @api.get("/reviews/{year}", summary="Every officer's review of a quota year, side by side (computed now)")
-    async def all_reviews(year: int) -> dict:
+    async def all_reviews(year: Year) -> dict:
         async with uow_factory() as work:
             found = await reviews.all_reviews(work, year, today())
         return {"year": year, "as_of": today(), "reviews": [reviews.review_record(r) for r in found]}
 
     @api.get("/reviews/{year}/{officer_id}", summary="One officer's review with its explanation lines")
-    async def one_review(year: int, officer_id: str) -> dict:
+    async def one_review(year: Year, officer_id: str) -> dict:
         async with uow_factory() as work:
             if officer_id not in await work.officers.names():
                 raise commands.EvaluationError("Không có người thực hiện này trong danh sách.", "officer_id", 404)
@@ -266,7 +269,7 @@ def build_web(uow_factory: Callable[[], EvaluationUnitOfWork], clock: Callable[[
         return {**reviews.review_record(review), "as_of": today(), "recorded": recorded}
 
     @api.post("/reviews/{year}/{officer_id}", status_code=201, summary="A leader records the review (published)")
-    async def record_review(year: int, officer_id: str, body: ReviewIn) -> dict:
+    async def record_review(year: Year, officer_id: str, body: ReviewIn) -> dict:
         async with uow_factory() as work:
             review_id, review = await reviews.record_review(work, year, officer_id, body.actor.actor(), clock())
         return {**reviews.review_record(review), "review_id": review_id}

@@ -17,9 +17,18 @@ from services.runtime.unit_of_work import utcnow
 
 #: The longest period a dashboard query may span (a figure over decades is a mistake, not a question).
 MAX_DAYS = 3660
+#: The days a figure may be asked for (as the report request allows).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _day(day: date | None) -> date | None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise HTTPException(422, f"Ngày {day.isoformat()} nằm ngoài khoảng {FIRST_DAY.year}–{LAST_DAY.year}.")
+    return day
 
 
 def _checked(start: date, end: date) -> tuple[date, date]:
+    _day(start), _day(end)
     if end < start:
         raise HTTPException(422, "Ngày kết thúc phải sau ngày bắt đầu.")
     if (end - start).days > MAX_DAYS:
@@ -71,12 +80,12 @@ def build_web(uow: Callable[[], ReportingUnitOfWork], underserved_ratio: float =
     @api.get("/coverage", summary="Communes and branches without civil-law cases in 12 months; under-served groups")
     async def coverage(as_of: date | None = None) -> dict:
         async with uow() as work:
-            return await dashboards.coverage(work, as_of or today(work), underserved_ratio)
+            return await dashboards.coverage(work, _day(as_of) or today(work), underserved_ratio)
 
     @api.get("/workload", summary="Load against quota-adjusted target per officer, leaders vs others, overrides")
     async def workload(as_of: date | None = None) -> dict:
         async with uow() as work:
-            return await dashboards.workload(work, as_of or today(work))
+            return await dashboards.workload(work, _day(as_of) or today(work))
 
     @api.get("/quality", summary="Evaluation ratings overall and per officer; corrective actions")
     async def quality(start: date, end: date) -> dict:
@@ -96,8 +105,9 @@ def build_web(uow: Callable[[], ReportingUnitOfWork], underserved_ratio: float =
                                  end: date | None = None) -> dict:
         if start and end:
             _checked(start, end)
+        _day(start), _day(end)
         async with uow() as work:
-            return await corrective_action_figures(work, as_of or today(work), work.tz, start, end)
+            return await corrective_action_figures(work, _day(as_of) or today(work), work.tz, start, end)
 
     app.include_router(api)
     return app

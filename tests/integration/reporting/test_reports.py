@@ -139,6 +139,7 @@ async def _published_reports(js, n: int):
     (b'{"period_start": "2026-10-31", "period_end": "2026-10-01"}', "$"),
     (b'{"period_start": "yesterday", "period_end": "2026-10-01"}', "period_start"),
     (b"garbage", "$"),
+    (b'{"period_start": "0001-01-01", "period_end": "0001-01-31"}', "$"),  # before time zones had offsets
 ])
 async def test_invalid_request_is_answered_with_the_reasons(reporting, nats_url, body, field, db_backend):
     nc = await nats.connect(nats_url)
