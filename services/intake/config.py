@@ -27,3 +27,7 @@ class IntakeSettings(ServiceSettings):
     session_idle_minutes: int = Field(default=30, ge=1, description="A session ends after this long unused.")
     session_max_hours: int = Field(default=12, ge=1, description="A session ends this long after log-in.")
     secure_cookies: bool = Field(default=False, description="Send cookies over HTTPS only (set behind TLS).")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed log-ins, per account or per address, "
+                                    "before further attempts wait.")
+    login_lock_minutes: int = Field(default=15, ge=1, description="The window failed log-ins are counted in, and "
+                                    "how long attempts wait once too many failed.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -11,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.domain.staff import Permission
+from services.intake.domain.throttle import LoginThrottle
 
 SESSION_COOKIE = "tgpl_session"
 LOGIN_CSRF_COOKIE = "tgpl_login_csrf"
@@ -63,8 +66,10 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def install(app: FastAPI, templates: Jinja2Templates, accounts: Accounts, *, secure_cookies: bool) -> None:
+def install(app: FastAPI, templates: Jinja2Templates, accounts: Accounts, *, secure_cookies: bool,
+            throttle: LoginThrottle | None = None) -> None:
     """Add the login routes and the error pages of the auth layer to the app."""
+    throttle = throttle or LoginThrottle()
     app.state.accounts = accounts
     router = APIRouter(include_in_schema=False)
 
@@ -110,10 +115,18 @@ def install(app: FastAPI, templates: Jinja2Templates, accounts: Accounts, *, sec
         if not expected or not secrets.compare_digest(login_csrf, expected):
             return login_page(request, error="Trang đăng nhập đã cũ, vui lòng thử lại.", username=username,
                               next_url=_safe_next(next), status_code=403)
+        account, address = username.strip(), request.client.host if request.client else "?"
+        now = datetime.now(timezone.utc)
+        if (until := throttle.locked_until(account, address, now)) is not None:
+            minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+            return login_page(request, error=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+                              username=username, next_url=_safe_next(next), status_code=429)
         session = await accounts.log_in(username.strip(), password)
         if session is None:
+            throttle.failed(account, address, now)
             return login_page(request, error="Tên đăng nhập hoặc mật khẩu không đúng.", username=username,
                               next_url=_safe_next(next), status_code=401)
+        throttle.succeeded(account)
         await accounts.audit(session.user, "log_in")
         response = RedirectResponse(_safe_next(next), status_code=303)
         response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=secure_cookies)

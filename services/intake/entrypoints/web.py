@@ -20,6 +20,7 @@ from services.intake.adapters import tables as t
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.adapters.assignment_api import AssignmentApi
 from services.intake.adapters.evaluation_api import EvaluationApi
+from services.intake.domain.throttle import LoginThrottle
 from services.intake.adapters.reporting_api import ReportingApi
 from services.intake.config import IntakeSettings
 from services.intake.domain.cases import CaseStatus
@@ -64,7 +65,8 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     """The FastAPI app of intake: UI pages and JSON API, every route behind a role check."""
     app = FastAPI(title="tgpl intake", description="Tiếp nhận yêu cầu trợ giúp pháp lý: giao diện cán bộ và API.")
     accounts = build_accounts(engine, settings)
-    auth.install(app, TEMPLATES, accounts, secure_cookies=settings.secure_cookies)
+    auth.install(app, TEMPLATES, accounts, secure_cookies=settings.secure_cookies,
+                 throttle=LoginThrottle(settings.login_max_failures, timedelta(minutes=settings.login_lock_minutes)))
     tz = ZoneInfo(settings.timezone)
     app.state.engine, app.state.zone = engine, tz
     # Tests replace it with a client on the assignment app itself (httpx.ASGITransport).

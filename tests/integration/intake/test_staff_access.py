@@ -106,3 +106,14 @@ async def test_reading_person_data_is_audited(web, db_backend):
         await client.get("/notices/rejected")
     actions = [(e["username"], e["action"]) for e in await accounts.audit_entries()]
     assert actions[:3] == [("clerk", "list_rejected_notices"), ("clerk", "list_cases"), ("clerk", "log_in")]
+
+
+async def test_guessing_a_password_is_slowed_down_per_account(web, db_backend):
+    app, _ = web
+    async with harness.http_client(app) as client:
+        for _ in range(5):
+            assert (await harness.log_in(client, "clerk", "doan-sai")).status_code == 401
+        locked = await harness.log_in(client, "Clerk", "mat-khau-dung")  # the right password waits too
+        assert locked.status_code == 429 and "Đăng nhập sai quá nhiều lần" in locked.text and "15 phút" in locked.text
+        assert "tgpl_session" not in locked.cookies
+        assert (await harness.log_in(client, "admin", "mat-khau-dung")).status_code == 303  # others go on
