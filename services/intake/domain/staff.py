@@ -23,6 +23,14 @@ ROLE_LABELS = {
 }
 
 
+def mask_national_id(number: str | None) -> str | None:
+    """A national ID number with all but its last three digits hidden (`•••••••••123`)."""
+    if not number:
+        return number
+    shown = 3 if len(number) > 6 else 0
+    return "•" * (len(number) - shown) + number[len(number) - shown:]
+
+
 class Permission(StrEnum):
     VIEW_REGISTER = "view_register"
     VIEW_PERSON = "view_person"
@@ -42,6 +50,7 @@ class Permission(StrEnum):
     REVIEW_OFFICERS = "review_officers"
     VIEW_REPORTS = "view_reports"
     VIEW_OFFICER_FIGURES = "view_officer_figures"
+    VIEW_NATIONAL_ID = "view_national_id"
 
 
 #: Who may do what. Reading a person's data is itself audited (see the audit log).
@@ -76,6 +85,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_REPORTS: frozenset({Role.CLERK, Role.LEADER, Role.EVALUATOR, Role.ADMINISTRATOR}),
     # Every officer's own row in the dashboards: workload against target, quality ratings.
     Permission.VIEW_OFFICER_FIGURES: frozenset({Role.LEADER, Role.EVALUATOR, Role.ADMINISTRATOR}),
+    # Whole national ID numbers: those who check identities and sign refusals; others see them masked.
+    Permission.VIEW_NATIONAL_ID: frozenset({Role.CLERK, Role.LEADER}),
 }
 
 

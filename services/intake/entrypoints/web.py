@@ -13,6 +13,7 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters import register_queries
@@ -24,7 +25,7 @@ from services.intake.domain.throttle import LoginThrottle
 from services.intake.adapters.reporting_api import ReportingApi
 from services.intake.config import IntakeSettings
 from services.intake.domain.cases import CaseStatus
-from services.intake.domain.staff import Permission
+from services.intake.domain.staff import Permission, mask_national_id
 from services.intake.entrypoints import assignment_web, auth, evaluation_web, labels, requests_web, roster_web
 from services.intake.entrypoints import case_file_web, reports_web
 from services.intake.entrypoints.timeline import timeline
@@ -53,6 +54,16 @@ def local_time(moment: datetime | str | None, zone: ZoneInfo) -> str:
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"), context_processors=[_page_context])
 TEMPLATES.env.globals["Permission"] = Permission  # the navigation shows only what the user may open
 TEMPLATES.env.filters["decimal"] = decimal_vi
+
+
+@pass_context
+def national_id(context, number: str | None) -> str | None:
+    """A national ID number as this user may see it: whole for clerks and leaders, masked otherwise."""
+    user = context.get("user")
+    return number if user is not None and user.may(Permission.VIEW_NATIONAL_ID) else mask_national_id(number)
+
+
+TEMPLATES.env.filters["national_id"] = national_id
 
 
 def build_accounts(engine: AsyncEngine, settings: IntakeSettings) -> Accounts:

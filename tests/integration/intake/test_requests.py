@@ -227,3 +227,14 @@ async def test_a_request_not_accepted_in_time_becomes_a_missed_beneficiary_once(
         lambda: harness.events_of(jetstream, "TGPL_INTAKE", "intake.missed_beneficiary_detected"))
     assert len(missed) == 1 and missed[0]["reason"] == "not_accepted_in_time" and missed[0]["agency_code"] == ""
     assert "Đinh Thị Muộn" in (await client.get("/missed")).text
+
+
+async def test_national_id_numbers_are_whole_for_clerks_and_leaders_and_masked_for_others(intake, db_backend):
+    _, app, accounts, client = intake
+    request_id = await _register(client, national_id="052150009876",
+                                 opposing_parties="Phạm Thị Dung, 052201000004")
+    assert "052150009876" in (await client.get(f"/requests/{request_id}")).text
+    evaluator = await harness.staff_client(app, accounts, roles=("evaluator",))
+    page = (await evaluator.get(f"/requests/{request_id}")).text
+    assert "052150009876" not in page and "•••••••••876" in page
+    assert "052201000004" not in page and "•••••••••004" in page

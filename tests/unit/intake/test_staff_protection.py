@@ -1,4 +1,4 @@
-"""Login throttling per account and per address, in a sliding window."""
+"""Login throttling per account and per address; masked national ID numbers."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -33,3 +33,11 @@ def test_a_success_clears_the_account_but_not_the_address():
     throttle.succeeded("A")
     assert throttle.locked_until("a", "2", T0) is None
     assert throttle.locked_until("b", "1", T0) is not None
+
+
+def test_a_national_id_is_masked_but_for_its_last_three_digits():
+    from services.intake.domain.staff import mask_national_id
+
+    assert mask_national_id("052150009876") == "•••••••••876"
+    assert mask_national_id("12345") == "•••••"
+    assert mask_national_id(None) is None and mask_national_id("") == ""
