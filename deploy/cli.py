@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rebuild = sub.add_parser("rebuild", help="rebuild a service's read models from the streams")
     rebuild.add_argument("service", choices=["reporting"])
-    rebuild.add_argument("--batch", type=int, default=2000, help="events per transaction")
+    rebuild.add_argument("--batch", type=int, default=10_000, help="events per transaction")
     rebuild.add_argument("--nats-url", default=_nats_url())
     rebuild.set_defaults(func=cmd_rebuild)
 

@@ -366,3 +366,23 @@ async def test_tgpl_rebuild_reporting_prints_progress_and_a_summary(jetstream, n
         figures = await work.figures.figures(*period_bounds(date(2026, 10, 1), date(2026, 10, 31), work.tz))
     await host.engine.dispose()
     assert figures["totals"]["cases_opened"] == 3 and figures["totals"]["notices_received"] == 3
+
+
+async def test_a_rebuild_reads_events_as_the_outbox_sends_them_and_skips_unreadable_ones(
+        reporting, jetstream, nats_url, db_backend):
+    host, client = reporting
+    events, _ = october()
+    for event in events:  # as the services' outbox relays publish them: with the event type in a header
+        await jetstream.publish(subjects.subject_of(type(event)), event.model_dump_json().encode(),
+                                headers={"Nats-Msg-Id": event.event_id, "tgpl-event-type": event.type})
+    await jetstream.publish(subjects.subject_of(ev.CaseOpened), b'{"case_id": 7}',
+                            headers={"tgpl-event-type": ev.CaseOpened.TYPE})  # poison: dead-lettered live
+    await harness.eventually(lambda: _live(client))
+    live = await _snapshot(client)
+    nc = await nats.connect(nats_url)
+    try:
+        stats = await rebuild(host.uow, nc, batch=4)
+    finally:
+        await nc.close()
+    assert (stats.messages, stats.events, stats.unreadable) == (len(events) + 1, len(events), 1)
+    assert await _snapshot(client) == live
