@@ -81,7 +81,7 @@ class Options:
     officers: int = 30
     months: int = 12
     load_batch: int = 20_000
-    rebuild_batch: int = 2000
+    rebuild_batch: int = 10_000
     fetch_batch: int = 5000
     database_url: str | None = None
 
@@ -429,7 +429,9 @@ def render_table(header: list[str], body: list[list[str]], markdown: bool) -> st
 
 def render(result: dict, markdown: bool) -> str:
     m = result["machine"]
-    title = (f"Reporting at scale: {result['database']} (SQLite {m['sqlite']}), nats-server {m['nats_server']}, "
+    database = (f"SQLite {m['sqlite']}" if result["database"] == "sqlite"
+                else f"{result['database']} {m.get('database_server') or ''}".rstrip())
+    title = (f"Reporting at scale: {database}, nats-server {m['nats_server']}, "
              f"Python {m['python']}, {m['cpus']} CPUs, {m['ram_gib']} GiB; seed {result['options']['seed']}")
     notes = [f"{result['seconds']:.0f} s in all; load average {m['load_average']} at the start, "
              f"{m['load_average_end']} at the end."]
@@ -475,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--officers", type=int, default=30)
     parser.add_argument("--months", type=int, default=12, help="monthly reports timed for p50/max")
     parser.add_argument("--load-batch", type=int, default=20_000, help="events per apply() when loading")
-    parser.add_argument("--rebuild-batch", type=int, default=2000, help="rebuild's batch (events per transaction)")
+    parser.add_argument("--rebuild-batch", type=int, default=10_000, help="rebuild's batch (events per transaction)")
     parser.add_argument("--fetch-batch", type=int, default=5000, help="fetch size of the raw read")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL URL (postgresql+asyncpg://...): databases tgpl_bench_* are made and "
