@@ -236,7 +236,8 @@ class History:
         by_kind: dict[AgencyKind, dict[str, float]] = {}
         for a in self.center.agencies:
             provincial = a["code"].endswith("-GL") and "KV" not in a["code"]
-            by_kind.setdefault(AgencyKind(a["kind"]), {})[a["code"]] = (3.0 if provincial else 1.0) * rng.uniform(0.6, 1.4)
+            weight = (3.0 if provincial else 1.0) * rng.uniform(0.6, 1.4)
+            by_kind.setdefault(AgencyKind(a["kind"]), {})[a["code"]] = weight
         self._agency_of_kind = {kind: Pick(codes) for kind, codes in by_kind.items()}
         self._agency_kind = Pick(AGENCY_KINDS)
         self._status = {kind: Pick(w) for kind, w in STATUSES.items()}
@@ -256,7 +257,8 @@ class History:
         self._eligible: dict[tuple[str, CaseField], Pick] = {}
         for branch in {b["code"] for b in self.center.branches}:
             for f in CaseField:
-                names = {o: (0.5 if o.is_leader else 1.0) for o in officers if o.branch_code == branch and f in o.fields}
+                names = {o: (0.5 if o.is_leader else 1.0) for o in officers
+                         if o.branch_code == branch and f in o.fields}
                 names = names or {o: 1.0 for o in officers if f in o.fields} or {o: 1.0 for o in officers}
                 self._eligible[(branch, f)] = Pick(names)
         # Every decision lists every officer as a candidate (as assignment publishes it); a few
