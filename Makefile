@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test unit integration e2e contracts bench-assignment bench-reporting clean
+.PHONY: run test unit integration e2e contracts bench-assignment bench-reporting chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -46,6 +46,13 @@ bench-assignment: $(BENCH_STAMP)
 # --events 100000" or BENCH_ARGS=--database-url=postgresql+asyncpg://postgres@127.0.0.1:5432/test.
 bench-reporting: $(STAMP)
 	$(BIN)/python -m deploy.bench.reporting $(BENCH_ARGS)
+
+# Faults injected into the running system (kill -9 of each service, nats-server restarted, a 3-node
+# cluster losing nodes, PostgreSQL connections dropped, poison messages), checked from the outside:
+# prints the table in the README (about 5 minutes). PostgreSQL faults need TGPL_TEST_POSTGRES_URL or
+# CHAOS_ARGS=--postgres=postgresql+asyncpg://...; CHAOS_ARGS="--notices 200" for a quick run.
+chaos: $(STAMP)
+	$(BIN)/python -m deploy.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

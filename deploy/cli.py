@@ -19,6 +19,10 @@ def _nats_url() -> str:
     return f"nats://127.0.0.1:{os.environ.get('TGPL_NATS_PORT', '4222')}"
 
 
+#: The services whose databases `tgpl republish` reads, in the order it names them.
+REPUBLISHED_SERVICES = ("intake", "assignment", "evaluation", "reporting")
+
+
 def _local_today() -> date:
     """Today in the center's time zone (report periods are local dates)."""
     return datetime.now(ZoneInfo(os.environ.get("TGPL_TIMEZONE", "Asia/Ho_Chi_Minh"))).date()
@@ -35,10 +39,23 @@ def cmd_streams(args: argparse.Namespace) -> int:
 
     from services.runtime.streams import ensure_streams
 
+    from deploy.local.credentials import cli_login, load_identities, nats_credentials_file
+    from deploy.local.nats_identities import OPERATOR, ensure_province_consumers
+
+    if args.credentials:
+        found = load_identities(Path(args.credentials))
+    elif not os.environ.get("TGPL_NATS_URL"):  # the launcher's server: the identities it generated
+        found = load_identities(nats_credentials_file(Path(os.environ.get("TGPL_DATA_DIR", "var")).resolve()))
+    else:
+        found = None
+    login = found.find(OPERATOR).connect_options() if found else cli_login(OPERATOR)
+
     async def run() -> None:
-        nc = await nats.connect(args.nats_url)
+        nc = await nats.connect(args.nats_url, **login)
         try:
             for line in await ensure_streams(nc.jetstream(), replicas=args.replicas):
+                print(line)
+            for line in await ensure_province_consumers(nc.jetstream(), found.identities if found else []):
                 print(line)
         finally:
             await nc.close()
@@ -88,7 +105,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from services.reporting.config import ReportingSettings
     from services.reporting.rebuild import rebuild_database
 
-    settings = ReportingSettings(nats_url=args.nats_url)
+    from deploy.local.credentials import cli_login
+    from deploy.local.nats_identities import SERVICE
+
+    login = cli_login(SERVICE, "reporting")  # the rebuild reads the streams as reporting does
+    settings = ReportingSettings(nats_url=args.nats_url, **(
+        {"nats_user": login["user"], "nats_password": login["password"]} if login else {}))
     print(f"rebuilding reporting's read models from the streams on {settings.nats_url} into "
           f"{settings.resolved_database_url()}", file=sys.stderr)
     stats = asyncio.run(rebuild_database(settings, batch=args.batch, progress=progress_bar("rebuild")))
@@ -99,26 +121,98 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_republish(args: argparse.Namespace) -> int:
+    from nats.errors import NoServersError
+
+    from deploy.local.credentials import cli_login
+    from deploy.local.nats_identities import OPERATOR
+    from deploy.republish import DatabaseMissing, parse_moment, run, summary_document
+    from services.runtime.republish import RetentionTooShort, StreamMissing
+
+    tz = ZoneInfo(os.environ.get("TGPL_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    now = datetime.now(tz)
+    try:
+        since = parse_moment(args.since, tz, now)
+        until = parse_moment(args.until, tz, now) if args.until else None
+    except ValueError as exc:
+        print(f"tgpl republish: {exc}", file=sys.stderr)
+        return 2
+    if until is not None and until <= since:
+        print("tgpl republish: --until must come after --since", file=sys.stderr)
+        return 2
+    services = list(dict.fromkeys(args.service or REPUBLISHED_SERVICES))
+    print(f"{'counting' if args.dry_run else 'republishing'} what {', '.join(services)} published since "
+          f"{since.isoformat()}{f' until {until.isoformat()}' if until else ''}", file=sys.stderr)
+    try:
+        # Every service's subjects and the agencies' one: only the operator identity may publish them all.
+        summary = asyncio.run(run(services, since=since, until=until, dry_run=args.dry_run, nats_url=args.nats_url,
+                                  login=cli_login(OPERATOR), progress=None if args.dry_run else progress_bar("republish"),
+                                  tz=tz))
+    except (RetentionTooShort, StreamMissing, DatabaseMissing) as exc:
+        print(f"tgpl republish: {exc}", file=sys.stderr)
+        return 1
+    except NoServersError:
+        print(f"tgpl republish: no NATS server answers at {args.nats_url}", file=sys.stderr)
+        return 1
+    if not args.dry_run:
+        print(file=sys.stderr)
+    print(json.dumps(summary_document(summary, tz), indent=2))
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from deploy.demo.simulate import simulate
+    from deploy.local.credentials import cli_login
+    from deploy.local.nats_identities import AGENCY
 
     seed = args.seed if args.seed is not None else int(time.time())
     print(f"simulating {args.count} notices at {args.rate or 'max'}/s on {args.nats_url} (seed {seed})")
 
     progress = progress_bar("notices", out=sys.stdout)
-    summary = asyncio.run(simulate(args.nats_url, rate=args.rate, count=args.count, seed=seed, progress=progress))
+    summary = asyncio.run(simulate(args.nats_url, rate=args.rate, count=args.count, seed=seed, progress=progress,
+                                   connect=cli_login(AGENCY)))
     print()
     print(json.dumps(summary.__dict__, indent=2))
+    return 0
+
+
+def cmd_nats_config(args: argparse.Namespace) -> int:
+    from deploy.local.credentials import write_secret
+    from deploy.nats_config import TEMPLATE, DeploymentOptions, render
+
+    options = DeploymentOptions()
+    if args.reference_dir:
+        options.reference_dir = Path(args.reference_dir)
+    if args.routes is not None:
+        options.routes = [route for route in args.routes.split(",") if route]
+    options.host, options.port, options.store_dir = args.host, args.port, args.store_dir
+    options.server_name = args.server_name
+    config = render(options, Path(args.credentials) if args.credentials else None)
+    if args.check:
+        if TEMPLATE.exists() and TEMPLATE.read_text(encoding="utf-8") == config:
+            return 0
+        print(f"stale or missing: {TEMPLATE}; run `tgpl nats-config --out {TEMPLATE}` and commit it")
+        return 1
+    if args.out:
+        if args.credentials:  # passwords written in
+            write_secret(Path(args.out), config)
+        else:
+            Path(args.out).write_text(config, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(config, end="")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     import nats
 
+    from deploy.local.credentials import cli_login
+    from deploy.local.nats_identities import PROVINCE
     from shared.subjects import REPORTS_REQUEST
 
     async def run() -> dict:
-        nc = await nats.connect(args.nats_url)
+        nc = await nats.connect(args.nats_url, **cli_login(PROVINCE))
         try:
             body = json.dumps({"period_start": args.start, "period_end": args.end}).encode()
             return json.loads((await nc.request(REPORTS_REQUEST, body, timeout=args.timeout)).data)
@@ -142,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     streams.add_argument("action", choices=["ensure"])
     streams.add_argument("--nats-url", default=_nats_url())
     streams.add_argument("--replicas", type=int, default=None, help="replicas per stream (cluster)")
+    streams.add_argument("--credentials", default=None,
+                         help="a credentials file (`tgpl nats-config --credentials`): connect as its operator and "
+                              "declare each province system's consumer (default: the data dir's, as `tgpl up` made it)")
     streams.set_defaults(func=cmd_streams)
 
     contracts = sub.add_parser("contracts", help="JSON Schema and AsyncAPI documents of every message")
@@ -162,6 +259,34 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--batch", type=int, default=10_000, help="events per transaction")
     rebuild.add_argument("--nats-url", default=_nats_url())
     rebuild.set_defaults(func=cmd_rebuild)
+
+    republish = sub.add_parser("republish", help="publish again, from the services' databases, what the broker lost")
+    republish.add_argument("--since", required=True,
+                           help="from when: a date or time (local unless it has an offset), or a span back: 12h, 7d")
+    republish.add_argument("--until", default=None, help="up to when (exclusive); default: now")
+    republish.add_argument("--service", action="extend", nargs="+", choices=REPUBLISHED_SERVICES,
+                           help="only these services (default: all)")
+    republish.add_argument("--dry-run", action="store_true", help="count what would be sent, send nothing")
+    republish.add_argument("--nats-url", default=_nats_url())
+    republish.set_defaults(func=cmd_republish)
+
+    nats_config = sub.add_parser("nats-config", help="the nats-server configuration of a deployment (identities and "
+                                                     "permissions; docs/security.md)")
+    nats_config.add_argument("--credentials", default=None,
+                             help="write the passwords of this credentials file in (created 0600, missing identities "
+                                  "added); default: `$TGPL_NATS_PASSWORD_<USER>` references, no secret")
+    nats_config.add_argument("--reference-dir", default=os.environ.get("TGPL_REFERENCE_DIR"),
+                             help="agencies.json and province_systems.json to make identities for (default: the demo's)")
+    nats_config.add_argument("--host", default="0.0.0.0")
+    nats_config.add_argument("--port", type=int, default=4222)
+    nats_config.add_argument("--store-dir", default="/data/jetstream")
+    nats_config.add_argument("--server-name", default="$TGPL_NATS_SERVER_NAME", help="default: from the environment")
+    nats_config.add_argument("--routes", default=None,
+                             help="comma-separated cluster routes (default: nats-1..3:6222; empty: a single server)")
+    nats_config.add_argument("--out", default=None, help="write the file (0600 with --credentials) instead of printing")
+    nats_config.add_argument("--check", action="store_true", help="only check that deploy/nats/nats-server.conf is "
+                                                                  "what the code renders")
+    nats_config.set_defaults(func=cmd_nats_config)
 
     report = sub.add_parser("report", help="ask for an ad hoc report (EXTERNAL.md §2) and print it")
     today = _local_today()

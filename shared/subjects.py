@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from shared import events as ev
@@ -9,6 +10,9 @@ from shared import events as ev
 # --- external (EXTERNAL.md) ---------------------------------------------------------------------
 INBOUND_REFERRAL = "tgpl.inbound.referral"
 INBOUND_REJECTED = "tgpl.inbound.rejected"
+# Each agency's own copy of its rejections, `tgpl.inbound.rejected.<agency_code>`: NATS permissions
+# cannot filter one subject by the body's agency_code, so an agency identity may read only this one.
+INBOUND_REJECTED_BY_AGENCY = "tgpl.inbound.rejected.>"
 
 REPORTS_MONTHLY = "tgpl.reports.monthly"
 REPORTS_QUARTERLY = "tgpl.reports.quarterly"
@@ -49,6 +53,22 @@ ASSIGNMENT_EVENTS = "tgpl.assignment.>"
 EVALUATION_EVENTS = "tgpl.evaluation.>"
 
 
+#: What a code must look like to be one token of a subject, a NATS user name or a durable name.
+SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def inbox_prefix_of(user: str) -> str:
+    """The inbox prefix of a NATS user: replies to it arrive under `_INBOX.<user>.`, the only inboxes it may read."""
+    return f"_INBOX.{user}"
+
+
+def rejected_subject_for(agency_code: str | None) -> str | None:
+    """The subject of an agency's own copy of its rejections; None when the code cannot be a subject token."""
+    if agency_code is None or not SUBJECT_TOKEN.fullmatch(agency_code):
+        return None
+    return f"{INBOUND_REJECTED}.{agency_code}"
+
+
 def subject_of(event_type: type[ev.Event]) -> str:
     """The subject an event type is published on."""
     return EVENT_SUBJECTS[event_type]
@@ -70,8 +90,9 @@ class StreamSpec:
 
 INBOUND_STREAM = StreamSpec(
     name="TGPL_INBOUND",
-    subjects=[INBOUND_REFERRAL, INBOUND_REJECTED],
-    description="Referral notices from procedural agencies and the rejections answered to them.",
+    subjects=[INBOUND_REFERRAL, INBOUND_REJECTED, INBOUND_REJECTED_BY_AGENCY],
+    description="Referral notices from procedural agencies and the rejections answered to them "
+                "(on the contract subject and on each agency's own).",
 )
 INTAKE_STREAM = StreamSpec(name="TGPL_INTAKE", subjects=[INTAKE_EVENTS], description="Events of the intake service.")
 ASSIGNMENT_STREAM = StreamSpec(

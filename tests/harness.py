@@ -125,9 +125,10 @@ async def publish(nats_url_or_js, subject: str, body: bytes | dict, msg_id: str 
     return await nats_url_or_js.publish(subject, data, headers=headers)
 
 
-async def request_report(nats_url: str, start: str, end: str, timeout: float = 10.0) -> dict:
-    """Ask for an ad hoc report the way a province system does."""
-    nc = await nats.connect(nats_url)
+async def request_report(nats_url: str, start: str, end: str, timeout: float = 10.0,
+                         connect: dict | None = None) -> dict:
+    """Ask for an ad hoc report the way a province system does (`connect`: its identity, when the server asks)."""
+    nc = await nats.connect(nats_url, **(connect or {}))
     try:
         from shared.subjects import REPORTS_REQUEST
 

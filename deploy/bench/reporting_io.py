@@ -277,53 +277,22 @@ async def read_all(nc: NatsClient, streams: list[StreamSpec], *, batch: int = 50
 
 async def read_all_pulling(nc: NatsClient, streams: list[StreamSpec], *, batch: int = 5000,
                            progress: Progress | None = None) -> ReadStats:
-    """Read every message back as `read_all` does, but without nats-py's `fetch`: the pull requests
-    are sent by hand to an inbox with a callback subscription. nats-py's fetch waits for each
-    message with its own task, timer and uuid (about 40 µs a message here); this shows what a
-    rebuild reading this way could reach."""
-    js = nc.jetstream()
+    """Read every message back as the rebuild reads them (`services.reporting.rebuild.read_batches`:
+    pull requests sent by hand to a callback subscription), doing nothing with them."""
+    from services.reporting.rebuild import read_batches
+
     total = await stream_messages(nc, streams)
     stats = ReadStats(batch=batch)
     started = time.perf_counter()
     for spec in streams:
-        expected = (await js.stream_info(spec.name)).state.messages
-        if expected == 0:
-            continue
-        consumer = await js.add_consumer(spec.name, ConsumerConfig(
-            ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, filter_subject=spec.subjects[0],
-            inactive_threshold=120.0, max_waiting=1))
-        inbox = nc.new_inbox()
-        counts = {"read": 0, "batch": 0, "bytes": 0}
-        arrived = asyncio.Event()
-
-        async def received(msg, counts=counts, arrived=arrived) -> None:
-            if not msg.data and msg.headers and msg.headers.get("Status"):
-                arrived.set()  # 404 / 408: the pull request ended
-                return
-            counts["read"] += 1
-            counts["batch"] += 1
-            counts["bytes"] += len(msg.data)
-            if counts["batch"] >= batch or counts["read"] >= expected:
-                arrived.set()
-
-        sub = await nc.subscribe(inbox, cb=received, pending_msgs_limit=-1, pending_bytes_limit=-1)
-        try:
-            while counts["read"] < expected:
-                counts["batch"] = 0
-                arrived.clear()
-                await nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{spec.name}.{consumer.name}",
-                                 json.dumps({"batch": batch, "expires": 5_000_000_000}).encode(), reply=inbox)
-                await asyncio.wait_for(arrived.wait(), 15.0)
-                if counts["batch"] == 0:
-                    break
-                if progress:
-                    progress(stats.messages + counts["read"], total)
-        finally:
-            await sub.unsubscribe()
-            await js.delete_consumer(spec.name, consumer.name)
-        stats.messages += counts["read"]
-        stats.bytes += counts["bytes"]
-        stats.per_stream[spec.name] = counts["read"]
+        read = 0
+        async for messages in read_batches(nc, spec.name, spec.subjects[0], batch):
+            read += len(messages)
+            stats.bytes += sum(len(m.data) for m in messages)
+            if progress:
+                progress(stats.messages + read, total)
+        stats.messages += read
+        stats.per_stream[spec.name] = read
     stats.seconds = time.perf_counter() - started
     return stats
 

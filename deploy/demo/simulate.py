@@ -361,15 +361,17 @@ def generate(count: int, *, seed: int = 1, now: datetime | None = None, agencies
 
 
 async def simulate(nats_url: str, *, rate: float, count: int, seed: int = 1,
-                   progress: Callable[[int, int], None] | None = None) -> SimulationSummary:
-    """Publish `count` generated notices to JetStream at `rate` per second (<= 0: as fast as possible)."""
+                   progress: Callable[[int, int], None] | None = None,
+                   connect: dict | None = None) -> SimulationSummary:
+    """Publish `count` generated notices to JetStream at `rate` per second (<= 0: as fast as possible),
+    connecting with `connect` (an agency identity's options, when the server asks for one)."""
     summary = SimulationSummary()
     keys: set[str] = set()
     failures: list[BaseException] = []
     slots = asyncio.Semaphore(MAX_IN_FLIGHT)
     pending: set[asyncio.Task] = set()
     loop = asyncio.get_running_loop()
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url, **(connect or {}))
     js = nc.jetstream()
 
     async def publish(message: GeneratedMessage) -> None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from deploy.local.credentials import write_secret
+from deploy.local.nats_identities import Identity, authorization_block
 
 
 class NatsBinaryMissing(RuntimeError):
@@ -45,10 +50,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_config(*, port: int, store_dir: Path, name: str = "tgpl-local", host: str = "127.0.0.1") -> str:
-    """nats-server configuration for the one-machine setup."""
-    return (
-        f'server_name: "{name}"\n'
+def server_config(*, port: int, store_dir: Path | str, name: str = "tgpl-local", host: str = "127.0.0.1",
+                  identities: Sequence[Identity] | None = None, passwords_from_env: bool = False,
+                  cluster_routes: Sequence[str] = (), cluster_port: int = 6222) -> str:
+    """nats-server configuration: the one-machine setup's, or a cluster node's with `cluster_routes`.
+    With `identities` only they may connect, each with its permissions (deploy/local/nats_identities.py);
+    passwords are written in plain text (keep the file 0600), or as `$TGPL_NATS_PASSWORD_…` references
+    with `passwords_from_env`. A `name` starting with `$` is a variable too (one config for every node)."""
+    config = (
+        f"server_name: {name if name.startswith('$') else json.dumps(name)}\n"
         f'listen: "{host}:{port}"\n'
         "max_payload: 1MB\n"
         "jetstream {\n"
@@ -57,6 +67,12 @@ def server_config(*, port: int, store_dir: Path, name: str = "tgpl-local", host:
         "  sync_interval: always\n"
         "}\n"
     )
+    if cluster_routes:
+        config += (f'cluster {{\n  name: "tgpl"\n  listen: "{host}:{cluster_port}"\n'
+                   f"  routes: {json.dumps(list(cluster_routes))}\n}}\n")
+    if identities:
+        config += authorization_block(identities, passwords_from_env=passwords_from_env)
+    return config
 
 
 @dataclass
@@ -66,6 +82,8 @@ class EmbeddedNats:
     port: int
     data_dir: Path
     process: subprocess.Popen | None = None
+    #: who may connect; None: anybody, with every right (what most tests use)
+    identities: Sequence[Identity] | None = None
 
     @property
     def url(self) -> str:
@@ -75,7 +93,8 @@ class EmbeddedNats:
         """Write the config and start the server; returns once it accepts connections."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "nats-server.conf"
-        config.write_text(server_config(port=self.port, store_dir=(self.data_dir / "jetstream").resolve()))
+        write_secret(config, server_config(port=self.port, store_dir=(self.data_dir / "jetstream").resolve(),
+                                           identities=self.identities))  # 0600: it may hold passwords
         self.process = subprocess.Popen([str(nats_server_binary()), "-c", str(config)], stdout=stdout,
                                         stderr=stderr, start_new_session=True)
         deadline = time.monotonic() + timeout_s
@@ -101,8 +120,8 @@ class EmbeddedNats:
             self.process.wait()
 
 
-async def wait_for_jetstream(url: str, timeout_s: float = 15.0) -> None:
-    """Wait until the server at url answers JetStream API requests."""
+async def wait_for_jetstream(url: str, timeout_s: float = 15.0, **connect_options) -> None:
+    """Wait until the server at url answers JetStream API requests (connecting with `connect_options`)."""
     import nats
 
     async def quiet(_exc: Exception) -> None:  # the loop below reports what matters
@@ -112,7 +131,7 @@ async def wait_for_jetstream(url: str, timeout_s: float = 15.0) -> None:
     last: Exception | None = None
     while asyncio.get_running_loop().time() < deadline:
         try:
-            nc = await nats.connect(url, connect_timeout=1, allow_reconnect=False, error_cb=quiet)
+            nc = await nats.connect(url, connect_timeout=1, allow_reconnect=False, error_cb=quiet, **connect_options)
             try:
                 await nc.jetstream().account_info()
                 return

@@ -18,7 +18,20 @@ from pathlib import Path
 import httpx
 import nats
 
+from deploy.local.credentials import (
+    credentials_dir,
+    ensure_identities,
+    ensure_staff_passwords,
+    env_login,
+    make_private_dir,
+    nats_credentials_file,
+    staff_passwords_file,
+    usable_codes,
+    write_secret,
+)
+from deploy.local.nats_identities import AGENCY, OPERATOR, SERVICE, Identity, IdentitySet, ensure_province_consumers
 from deploy.local.nats_server import EmbeddedNats, nats_server_binary, port_is_free, server_config, wait_for_jetstream
+from services.runtime import reference_files
 from services.runtime.streams import ensure_streams
 
 DEMO_DATA = Path(__file__).resolve().parents[1] / "demo" / "data"
@@ -51,6 +64,8 @@ class Layout:
     demo: bool = False
     demo_notices: int = 0
     env: dict[str, str] = field(default_factory=dict)
+    #: the reference data the services load (agencies, staff accounts…): TGPL_REFERENCE_DIR, or the demo's
+    reference_dir: Path | None = None
 
     @classmethod
     def from_env(cls, *, demo: bool, demo_notices: int) -> Layout:
@@ -67,6 +82,8 @@ class Layout:
             },
             demo=demo,
             demo_notices=demo_notices,
+            reference_dir=Path(env["TGPL_REFERENCE_DIR"]) if env.get("TGPL_REFERENCE_DIR") else (
+                DEMO_DATA if demo else None),
         )
 
     def check_ports(self) -> None:
@@ -88,7 +105,8 @@ class Layout:
         if problems:
             raise StartupError("\n".join(problems))
 
-    def service_env(self, service: str, nats_url: str) -> dict[str, str]:
+    def service_env(self, service: str, nats_url: str, identity: Identity | None = None,
+                    staff_passwords: Path | None = None) -> dict[str, str]:
         env = {**os.environ, "TGPL_DATA_DIR": str(self.data_dir), "TGPL_NATS_URL": nats_url,
                f"TGPL_{service.upper()}_HTTP_PORT": str(self.ports[service]),
                "TGPL_ASSIGNMENT_URL": f"http://{self.host}:{self.ports['assignment']}",
@@ -99,6 +117,10 @@ class Layout:
             env["TGPL_UI_PORT"] = str(self.ports["intake"])
         if self.demo:
             env.setdefault("TGPL_REFERENCE_DIR", str(DEMO_DATA))
+        if identity is not None:  # the embedded server: the service's own NATS user
+            env.update(TGPL_NATS_USER=identity.user, TGPL_NATS_PASSWORD=identity.password)
+        if service == "intake" and staff_passwords is not None:
+            env["TGPL_INTAKE_STAFF_PASSWORDS_FILE"] = str(staff_passwords)
         return env
 
 
@@ -112,6 +134,9 @@ class Supervisor:
         self._pumps: list[asyncio.Task] = []
         self._colour = out.isatty() and not os.environ.get("NO_COLOR")
         self.nats_url: str = ""
+        #: the embedded server's identities (empty with TGPL_NATS_URL: its operator manages them)
+        self.identities = IdentitySet()
+        self.staff_passwords: Path | None = None
 
     def say(self, source: str, line: str) -> None:
         label = f"{source:<10}|"
@@ -132,6 +157,54 @@ class Supervisor:
         async for raw in process.stdout:
             self.say(name, raw.decode(errors="replace").rstrip())
 
+    def prepare_credentials(self) -> None:
+        """Generate the NATS identities (embedded server only) and the demo staff passwords at first
+        start, reuse them later; print what was generated, once, and where they are."""
+        make_private_dir(credentials_dir(self.layout.data_dir))
+        if self.layout.nats_url is None:
+            self._prepare_nats_identities()
+        self._prepare_staff_passwords()
+        if self.identities.identities or self.staff_passwords:
+            self.say("tgpl", f"credentials: {credentials_dir(self.layout.data_dir)} (readable by you only)")
+
+    def _prepare_nats_identities(self) -> None:
+        reference, path = self.layout.reference_dir, nats_credentials_file(self.layout.data_dir)
+        agencies, unusable = usable_codes(
+            [a["code"] for a in (reference_files.read_agencies(reference) or [])] if reference else [])
+        provinces, unusable_provinces = usable_codes(
+            [p["code"] for p in (reference_files.read_province_systems(reference) or [])] if reference else [])
+        for code in (*unusable, *unusable_provinces):
+            self.say("tgpl", f"code {code!r} cannot name a NATS user (letters, digits, '-' and '_' only): "
+                             "that system gets no NATS identity")
+        needed, created = ensure_identities(path, agencies=agencies, provinces=provinces)
+        self.identities = IdentitySet(needed)
+        if created:
+            self.say("tgpl", f"NATS credentials generated for {len(created)} identities (operator, services, "
+                             f"agency and province systems) in {path}")
+
+    def _prepare_staff_passwords(self) -> None:
+        reference = self.layout.reference_dir
+        users = (reference_files.read_users(reference) or []) if reference else []
+        if not users:
+            return
+        self.staff_passwords = path = staff_passwords_file(self.layout.data_dir)
+        existed = path.exists()
+        passwords, created = ensure_staff_passwords(path, [u["username"] for u in users])
+        if not created:
+            return
+        self.say("tgpl", f"staff logins generated now, shown this once (kept in {path}):")
+        for user in users:
+            if user["username"] in created:
+                self.say("tgpl", f"  {user['username']:<14} {passwords[user['username']]}   ({', '.join(user['roles'])})")
+        if not existed and (self.layout.data_dir / "intake.db").exists():
+            self.say("tgpl", "note: intake.db is older than these passwords; accounts it already has keep their "
+                             f"earlier passwords (remove {self.layout.data_dir} for a fresh demo)")
+
+    def _login(self, role: str, code: str | None = None) -> dict[str, str]:
+        """Connect options of one of the embedded server's identities; with TGPL_NATS_URL, TGPL_NATS_USER's."""
+        identity = self.identities.find(role, code)
+        return identity.connect_options() if identity else env_login()
+
     async def start_nats(self) -> None:
         if self.layout.nats_url:
             self.nats_url = self.layout.nats_url
@@ -140,21 +213,26 @@ class Supervisor:
             nats_dir = self.layout.data_dir / "nats"
             nats_dir.mkdir(parents=True, exist_ok=True)
             config = nats_dir / "nats-server.conf"
-            config.write_text(server_config(port=self.layout.nats_port, store_dir=(nats_dir / "jetstream").resolve()))
+            write_secret(config, server_config(port=self.layout.nats_port, store_dir=(nats_dir / "jetstream").resolve(),
+                                               identities=self.identities.identities))
             await self._spawn("nats", [str(nats_server_binary()), "-c", str(config)], dict(os.environ))
             self.nats_url = EmbeddedNats(self.layout.nats_port, nats_dir).url
-        await wait_for_jetstream(self.nats_url)
-        nc = await nats.connect(self.nats_url)
+        admin = self._login(OPERATOR)
+        await wait_for_jetstream(self.nats_url, **admin)
+        nc = await nats.connect(self.nats_url, **admin)
         try:
             for line in await ensure_streams(nc.jetstream()):
                 self.say("tgpl", f"stream {line}")
+            for line in await ensure_province_consumers(nc.jetstream(), self.identities.identities):
+                self.say("tgpl", f"consumer {line}")
         finally:
             await nc.close()
 
     async def start_services(self) -> None:
         for service in SERVICES:
             await self._spawn(service, [sys.executable, "-m", f"services.{service}"],
-                              self.layout.service_env(service, self.nats_url))
+                              self.layout.service_env(service, self.nats_url, self.identities.find(SERVICE, service),
+                                                      self.staff_passwords))
         async with httpx.AsyncClient() as client:
             for service in SERVICES:
                 await self._wait_healthy(client, service)
@@ -187,6 +265,7 @@ class Supervisor:
             f"  Reporting API              http://{h}:{p['reporting']}/docs",
             f"  NATS (JetStream)           {self.nats_url}",
             f"  Data (databases, streams)  {self.layout.data_dir}",
+            f"  Credentials (NATS, staff)  {credentials_dir(self.layout.data_dir)}",
             "  Send notices:              tgpl simulate --rate 20 --count 200",
             "  Ask for a report:          tgpl report --start 2026-11-01 --end 2026-11-30",
             "Press Ctrl-C to stop everything.",
@@ -204,7 +283,8 @@ class Supervisor:
             changed = await publish_duty_roster(client)
         self.say("tgpl", f"demo: duty roster for the next 14 days set ({changed} officers changed)")
 
-        summary = await simulate(self.nats_url, rate=10, count=self.layout.demo_notices, seed=int(time.time()))
+        summary = await simulate(self.nats_url, rate=10, count=self.layout.demo_notices, seed=int(time.time()),
+                                 connect=self._login(AGENCY))
         self.say("tgpl", f"demo: sent {summary.sent} notices ({summary.malformed} malformed, "
                          f"{summary.duplicates} duplicates)")
 
@@ -243,6 +323,7 @@ async def run_up(layout: Layout) -> int:
     try:
         layout.check_ports()
         layout.data_dir.mkdir(parents=True, exist_ok=True)
+        supervisor.prepare_credentials()
         await supervisor.start_nats()
         await supervisor.start_services()
         supervisor.banner()

@@ -15,6 +15,7 @@ from services.intake.entrypoints.web import build_accounts, build_web
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.runtime import reference_files
 from services.runtime.host import ServiceHost, assemble
+from services.runtime.retention import Pruned
 
 log = logging.getLogger("tgpl.intake")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,6 +26,7 @@ def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWor
     settings = settings or IntakeSettings()
     policy = IntakePolicy.load(settings.rules_file)
     host = assemble("intake", settings, tables.messaging, IntakeUnitOfWork, consumers(policy), MIGRATIONS)
+    host.retention.add(Pruned("inbound_messages", tables.inbound_messages, "received_at"))
 
     async def load_reference() -> None:
         if settings.reference_dir is None:
@@ -43,10 +45,19 @@ def build(settings: IntakeSettings | None = None) -> ServiceHost[IntakeUnitOfWor
                 {"code": a["code"], "kind": a["kind"], "name": a["name"]} for a in agencies], key="code")
             await work.commit()
         users = reference_files.read_users(settings.reference_dir) or []
+        passwords = (reference_files.read_staff_passwords(settings.staff_passwords_file)
+                     if settings.staff_passwords_file else {})
         accounts = build_accounts(host.engine, settings)
+        # Passwords never live in the reference data: an account without one in the file is left alone.
+        if missing := [u["username"] for u in users if u["username"] not in passwords]:
+            log.warning("intake: no password in TGPL_INTAKE_STAFF_PASSWORDS_FILE for staff accounts %s; "
+                        "they are not created or updated", ", ".join(missing))
         for user in users:
-            await accounts.save_user(user["username"], user["full_name"], user["roles"], password=user["password"],
-                                     officer_id=user.get("officer_id"), keep_password=True)
+            if user["username"] not in passwords:
+                continue
+            await accounts.save_user(user["username"], user["full_name"], user["roles"],
+                                     password=passwords[user["username"]], officer_id=user.get("officer_id"),
+                                     keep_password=True)
         log.info("intake: reference data loaded from %s (%d branches, %d agencies, %d staff accounts)",
                  settings.reference_dir, len(branches), len(agencies), len(users))
 

@@ -17,6 +17,10 @@ class IntakeSettings(ServiceSettings):
         default=None, validation_alias=AliasChoices("TGPL_REFERENCE_DIR", "TGPL_INTAKE_REFERENCE_DIR"),
         description="Folder with center.json and agencies.json, loaded (upserted) at start.",
     )
+    staff_passwords_file: Path | None = Field(
+        default=None, description="JSON file with the first password of each account in users.json (`tgpl up` "
+        "generates it in the data dir); an account without one there is not created.",
+    )
     timezone: str = Field(default="Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TGPL_TIMEZONE"))
     assignment_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("TGPL_ASSIGNMENT_URL"))
     evaluation_url: str = Field(default="http://127.0.0.1:8002", validation_alias=AliasChoices("TGPL_EVALUATION_URL"))

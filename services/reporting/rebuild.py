@@ -124,15 +124,15 @@ def _projector(spec: ConsumerSpec) -> Callable[[Msg], Projection | None]:
     return project
 
 
-async def _batches(nc: NatsClient, spec: ConsumerSpec, batch: int) -> AsyncIterator[list[Msg]]:
-    """The stream's messages from its first, `batch` at a time, through an ephemeral consumer (no
+async def read_batches(nc: NatsClient, stream: str, subject: str, batch: int) -> AsyncIterator[list[Msg]]:
+    """A stream's messages on `subject` from its first, `batch` at a time, through an ephemeral consumer (no
     acks), up to the stream's end as it was when the consumer was made (its `num_pending`). The pull
     requests are sent by hand to an inbox read by a callback: nats-py's `fetch` waits for each
     message with its own task, timer and uuid (about 45 µs a message, three times the cost of
     reading it), and a message's `metadata` costs about 20 µs more, so neither is used."""
     js = nc.jetstream()
-    consumer = await js.add_consumer(spec.stream.name, ConsumerConfig(
-        ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, filter_subject=spec.subject,
+    consumer = await js.add_consumer(stream, ConsumerConfig(
+        ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, filter_subject=subject,
         inactive_threshold=120.0, max_waiting=1))
     left = consumer.num_pending
     arrived: asyncio.Queue[tuple[list[Msg], bool]] = asyncio.Queue()
@@ -154,7 +154,7 @@ async def _batches(nc: NatsClient, spec: ConsumerSpec, batch: int) -> AsyncItera
 
     inbox = nc.new_inbox()
     sub = await nc.subscribe(inbox, cb=received)
-    request = f"$JS.API.CONSUMER.MSG.NEXT.{spec.stream.name}.{consumer.name}"
+    request = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer.name}"
     try:
         while left > 0:
             wanted[0] = min(batch, left)
@@ -167,7 +167,7 @@ async def _batches(nc: NatsClient, spec: ConsumerSpec, batch: int) -> AsyncItera
     finally:
         await sub.unsubscribe()
         with contextlib.suppress(Exception):
-            await js.delete_consumer(spec.stream.name, consumer.name)
+            await js.delete_consumer(stream, consumer.name)
 
 
 async def _replay(uow: Callable[[], ReportingUnitOfWork], nc: NatsClient, spec: ConsumerSpec, batch: int,
@@ -185,7 +185,7 @@ async def _replay(uow: Callable[[], ReportingUnitOfWork], nc: NatsClient, spec: 
     # One batch is written while the next is read and decoded (SQLite writes in its own thread).
     writing: asyncio.Task | None = None
     try:
-        async for messages in _batches(nc, spec, batch):
+        async for messages in read_batches(nc, spec.stream.name, spec.subject, batch):
             projections = []
             for message in messages:
                 try:
@@ -226,7 +226,7 @@ async def rebuild_database(settings, *, batch: int = 10_000, progress: Progress 
     from services.runtime.migrate import upgrade_to_head
 
     engine = build_engine(settings)
-    nc = await nats.connect(settings.nats_url, name="tgpl-reporting-rebuild")
+    nc = await nats.connect(settings.nats_url, name="tgpl-reporting-rebuild", **settings.nats_options())
     try:
         await upgrade_to_head(engine, MIGRATIONS)
         uow = functools.partial(ReportingUnitOfWork, engine, tables.messaging, None, tz=ZoneInfo(settings.timezone))

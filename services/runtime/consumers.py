@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import re
 import logging
@@ -22,6 +23,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as FetchTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 
 from services.runtime.messaging_tables import MessagingTables
@@ -129,6 +131,15 @@ def raw_bytes(data: bytes) -> bytes:
 Handler = Callable[[U, Any, Delivery], Awaitable[None]]
 
 
+def message_key_without_id(stream: str, seq: int | None, data: bytes) -> str:
+    """The idempotency key of a message sent without `Nats-Msg-Id`: its stream sequence and its body's digest.
+
+    Not the sequence alone: a stream declared again after the broker lost its store numbers from 1
+    again, and a new message would then be taken for the old one already processed under that number.
+    """
+    return f"{stream}:{seq}:{hashlib.sha256(data).hexdigest()}"
+
+
 @dataclass
 class ConsumerStats:
     processed: int = 0
@@ -198,7 +209,7 @@ class ConsumerGroup(Generic[U]):
         for spec, handler in self._consumers:
             psub = await js.pull_subscribe(spec.subject, durable=spec.durable, stream=spec.stream.name,
                                            config=self.consumer_config(spec))
-            self._tasks.append(asyncio.create_task(self._run(spec, handler, psub), name=spec.durable))
+            self._tasks.append(asyncio.create_task(self._run(spec, handler, psub, js), name=spec.durable))
 
     async def stop(self) -> None:
         """Stop reading; a message cut off mid-handler rolls back and is redelivered."""
@@ -211,7 +222,7 @@ class ConsumerGroup(Generic[U]):
     def running(self) -> bool:
         return bool(self._tasks) and not any(task.done() for task in self._tasks)
 
-    async def _run(self, spec: ConsumerSpec, handler: Handler, psub) -> None:
+    async def _run(self, spec: ConsumerSpec, handler: Handler, psub, js) -> None:
         while True:
             try:
                 batch = await psub.fetch(self._fetch_batch, timeout=self._fetch_timeout_s)
@@ -221,6 +232,7 @@ class ConsumerGroup(Generic[U]):
                 raise
             except Exception as exc:  # broker restarting: keep trying, the messages wait in the stream
                 log.warning("%s: fetch failed (%s); retrying", spec.durable, exc)
+                await self._declare_if_lost(js, spec)
                 await asyncio.sleep(1.0)
                 continue
             for index, raw in enumerate(batch):
@@ -232,11 +244,31 @@ class ConsumerGroup(Generic[U]):
                             await rest.nak()
                     raise
 
+    async def _declare_if_lost(self, js, spec: ConsumerSpec) -> None:
+        """Declare the durable consumer again when the broker no longer has it (its store was lost or
+        rebuilt), so the stream's new and republished messages reach the service without a restart."""
+        try:
+            await js.consumer_info(spec.stream.name, spec.durable)
+            return
+        except NotFoundError:
+            pass
+        except Exception:  # the broker is not answering yet: the next failed fetch asks again
+            return
+        try:
+            await js.add_consumer(spec.stream.name, self.consumer_config(spec))
+        except NotFoundError:
+            log.warning("%s: stream %s is missing on the broker; run `tgpl streams ensure`",
+                        spec.durable, spec.stream.name)
+        except Exception as exc:
+            log.warning("%s: could not declare the lost consumer again (%s)", spec.durable, exc)
+        else:
+            log.warning("%s: the broker had lost this durable consumer; declared it again", spec.durable)
+
     async def _process(self, spec: ConsumerSpec, handler: Handler, raw: Msg) -> None:
         meta = raw.metadata
         headers = dict(raw.headers or {})
         seq = meta.sequence.stream if meta else None
-        key = headers.get("Nats-Msg-Id") or f"{spec.stream.name}:{seq}"
+        key = headers.get("Nats-Msg-Id") or message_key_without_id(spec.stream.name, seq, raw.data)
         delivered = meta.num_delivered if meta else 1
         delivery = Delivery(
             subject=raw.subject, message_key=key, headers=headers, data=raw.data,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +15,7 @@ import nats
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsUserPassword
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +25,7 @@ from services.runtime.database import create_engine
 from services.runtime.messaging_tables import MessagingTables
 from services.runtime.migrate import upgrade_to_head
 from services.runtime.relay import OutboxRelay
+from services.runtime.retention import Retention
 from services.runtime.settings import ServiceSettings
 from services.runtime.unit_of_work import UnitOfWork
 
@@ -53,6 +54,7 @@ class ServiceHost(Generic[U]):
     nc: NatsClient | None = None
     started: bool = False
     policy: object = None  # the service's decision rules, when it has some (intake)
+    retention: Retention | None = None
 
     async def start(self) -> None:
         """Migrate the database, run start hooks, connect, start consumers and the relay."""
@@ -60,8 +62,8 @@ class ServiceHost(Generic[U]):
         for hook in self.on_start:
             await hook()
         self.nc = await nats.connect(
-            self.settings.nats_url, name=f"tgpl-{self.name}-relay", max_reconnect_attempts=-1,
-            reconnect_time_wait=1,
+            self.settings.nats_servers, name=f"tgpl-{self.name}-relay", max_reconnect_attempts=-1,
+            reconnect_time_wait=1, **self.settings.nats_options(),
         )
         self.relay.start(self.nc)
         await self.broker.start()
@@ -117,8 +119,8 @@ class ServiceHost(Generic[U]):
                         and checks["consumers_running"])
         return checks
 
-    def ops_router(self) -> APIRouter:
-        """Routes every service exposes: health and dead letters."""
+    def ops_router(self, skip: Collection[str] = ()) -> APIRouter:
+        """Routes every service exposes: health and dead letters, minus the paths in `skip`."""
         router = APIRouter()
 
         @router.get("/healthz", tags=["operations"], summary="Health of this service")
@@ -130,6 +132,7 @@ class ServiceHost(Generic[U]):
         async def dead_letters(limit: int = 100) -> list[dict]:
             return await list_dead_letters(self.engine, self.tables, limit=min(max(limit, 1), 1000))
 
+        router.routes = [route for route in router.routes if getattr(route, "path", None) not in skip]
         return router
 
     def asgi(self, app: FastAPI | None = None) -> FastAPI:
@@ -145,7 +148,8 @@ class ServiceHost(Generic[U]):
 
         app = app or FastAPI(title=f"tgpl {self.name}")
         app.router.lifespan_context = lifespan
-        app.include_router(self.ops_router())
+        # A service may answer an ops path itself: intake shows its dead letters to logged-in staff only.
+        app.include_router(self.ops_router(skip=getattr(app.state, "own_ops_paths", ())))
         return app
 
 
@@ -164,15 +168,22 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
 def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_class: type[U],
              consumers: list[tuple[ConsumerSpec, Handler]], migrations: Path) -> ServiceHost[U]:
-    """Wire a service: engine, relay, unit-of-work factory, broker and its durable consumers."""
+    """Wire a service: engine, relay, unit-of-work factory, broker, its durable consumers and retention."""
     engine = build_engine(settings)
     relay = OutboxRelay(engine, tables, batch=settings.relay_batch, poll_s=settings.relay_poll_s)
     uow = functools.partial(uow_class, engine, tables, relay.wake)
-    broker = NatsBroker(settings.nats_url, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1)
+    auth = settings.nats_options()
+    if auth:
+        auth = {"security": NatsUserPassword(auth["user"], auth["password"]), "inbox_prefix": auth["inbox_prefix"]}
+    broker = NatsBroker(settings.nats_servers, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1, **auth)
     group = ConsumerGroup(uow, tables, engine, max_deliver=settings.max_deliver,
                           retry_delays_s=settings.retry_delays_s, ack_wait_s=settings.ack_wait_s,
                           fetch_batch=settings.fetch_batch)
     for spec, handler in consumers:
         group.add(spec, handler)
-    return ServiceHost(name=name, settings=settings, engine=engine, tables=tables, broker=broker,
-                       consumers=group, relay=relay, uow=uow, migrations=migrations)
+    retention = Retention(engine, tables, days=settings.outbox_retention_days, batch=settings.retention_batch)
+    host = ServiceHost(name=name, settings=settings, engine=engine, tables=tables, broker=broker,
+                       consumers=group, relay=relay, uow=uow, migrations=migrations, retention=retention)
+    if settings.outbox_retention_days:
+        host.periodic.append((settings.retention_check_s, retention.prune))
+    return host

@@ -1,4 +1,5 @@
-"""Reads the center's reference data files (center.json, agencies.json, officers.json).
+"""Reads the center's reference data files (center.json, agencies.json, officers.json, users.json,
+province_systems.json).
 
 The files are data, not code: a center supplies its own; `deploy/demo/data/` holds the demo set.
 """
@@ -37,6 +38,16 @@ def read_officers(directory: Path) -> list[dict] | None:
     return _read(directory, "officers.json", "officers")
 
 
+def read_province_systems(directory: Path) -> list[dict] | None:
+    """Province systems that receive the reports (each gets a NATS identity); None when the file is absent."""
+    return _read(directory, "province_systems.json", "province_systems")
+
+
 def read_users(directory: Path) -> list[dict] | None:
     """Staff accounts to create (demo data); None when the file is absent."""
     return _read(directory, "users.json", "users")
+
+
+def read_staff_passwords(path: Path) -> dict[str, str]:
+    """username → first password, from the file `tgpl up` generates (never part of the reference data)."""
+    return dict(json.loads(path.read_text(encoding="utf-8"))["passwords"])

@@ -5,12 +5,38 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from deploy.local.credentials import load_identities, load_staff_passwords, nats_credentials_file, staff_passwords_file
 from deploy.local.nats_server import free_port
 from tests import harness
+
+
+class LauncherCredentials:
+    """What `tgpl up` generated in its data dir at first start: NATS identities and demo staff passwords.
+    Read when asked, so after the system is up (the launcher writes them before starting anything)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+    def nats(self, role: str, code: str | None = None) -> dict[str, str]:
+        """nats.connect options of one identity (e.g. `nats(AGENCY, "CA-GL")`)."""
+        identity = load_identities(nats_credentials_file(self.data_dir)).find(role, code)
+        assert identity is not None, f"tgpl up generated no {role} identity {code or ''}"
+        return identity.connect_options()
+
+    def password(self, username: str) -> str:
+        """The generated password of a demo staff account."""
+        return load_staff_passwords(staff_passwords_file(self.data_dir))[username]
+
+
+@pytest.fixture
+def credentials(tmp_path) -> LauncherCredentials:
+    """The credentials of the `system` fixture's launcher (same data dir)."""
+    return LauncherCredentials(tmp_path / "var")
 
 
 @pytest.fixture

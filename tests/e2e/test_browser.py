@@ -6,6 +6,7 @@ installs it). Without it these tests skip and say why.
 
 import pytest
 
+from deploy.local.nats_identities import AGENCY
 from shared import subjects
 from tests import harness
 from tests.e2e.conftest import CHROMIUM, log_in, wait_until_up
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install chromium); .ci/run installs it")]
 
 
-async def test_log_in_see_the_inbox_and_a_notice_assigned(system, browser):
+async def test_log_in_see_the_inbox_and_a_notice_assigned(system, browser, credentials):
     _, ports, _ = system
     await wait_until_up(ports)
     base = f"http://127.0.0.1:{ports['ui']}"
@@ -22,13 +23,13 @@ async def test_log_in_see_the_inbox_and_a_notice_assigned(system, browser):
 
     await log_in(page, base, "tiepnhan", "sai-mat-khau")
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in await page.inner_text("main")
-    await log_in(page, base, "tiepnhan", "tiepnhan-demo")
+    await log_in(page, base, "tiepnhan", credentials.password("tiepnhan"))
     assert await page.inner_text("h1") == "Việc cần làm"
 
     import nats
 
-    nc = await nats.connect(f"nats://127.0.0.1:{ports['nats']}")
     notice = harness.make_notice(person__full_name="Trần Văn Bình", person__commune_code="21853")
+    nc = await nats.connect(f"nats://127.0.0.1:{ports['nats']}", **credentials.nats(AGENCY, notice["agency"]["code"]))
     await harness.publish(nc.jetstream(), subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
     await nc.close()
 
@@ -61,12 +62,12 @@ async def register_request(page, base: str, full_name: str) -> None:
     await page.click("form[action='/requests'] button[type=submit]")
 
 
-async def test_register_accept_see_assigned_and_refuse_another(system, browser):
+async def test_register_accept_see_assigned_and_refuse_another(system, browser, credentials):
     _, ports, _ = system
     await wait_until_up(ports)
     base = f"http://127.0.0.1:{ports['ui']}"
     page = await browser.new_page()
-    await log_in(page, base, "tiepnhan", "tiepnhan-demo")
+    await log_in(page, base, "tiepnhan", credentials.password("tiepnhan"))
 
     # A form with a mistake says which field and keeps what was typed.
     await page.goto(f"{base}/requests/new")

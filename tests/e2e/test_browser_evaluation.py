@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from deploy.local.nats_identities import AGENCY, SERVICE
 from services.intake.entrypoints.evaluation_form import evaluation_year
 from shared import events as ev
 from shared import subjects
@@ -30,20 +31,24 @@ SCORES = {"file_complete": "9", "deadlines_met": "13", "client_meetings": "8", "
           "legal_argument": "17", "proceedings_attended": "12", "result_recorded": "2", "professional_ethics": "5"}
 
 
-async def closed_case_of_the_performer(ports: dict[str, int], person: str) -> tuple[str, str]:
+async def closed_case_of_the_performer(ports: dict[str, int], person: str, credentials) -> tuple[str, str]:
     """A referral notice opens a case; if the rule gave it to someone else a leader gives it to the performer
     (assignment's API); the case closes completed in the last ended evaluation year. Its id and number."""
     import nats
 
-    nc = await nats.connect(f"nats://127.0.0.1:{ports['nats']}")
+    notice = harness.make_notice(person__full_name=person)  # Phường Quy Nhơn: the head office, TGV-004's
+    agency = await nats.connect(f"nats://127.0.0.1:{ports['nats']}", **credentials.nats(AGENCY, notice["agency"]["code"]))
+    try:
+        await harness.publish(agency.jetstream(), subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
+    finally:
+        await agency.close()
+    nc = await nats.connect(f"nats://127.0.0.1:{ports['nats']}", **credentials.nats(SERVICE, "intake"))  # as intake
     try:
         js = nc.jetstream()
-        notice = harness.make_notice(person__full_name=person)  # Phường Quy Nhơn: the head office, TGV-004's
-        await harness.publish(js, subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['ui']}") as ui, \
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['assignment']}") as assignment, \
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['evaluation']}") as evaluation:
-            assert (await harness.log_in(ui, "lanhdao", "lanhdao-demo")).status_code == 303
+            assert (await harness.log_in(ui, "lanhdao", credentials.password("lanhdao"))).status_code == 303
 
             async def opened() -> dict | None:
                 cases = (await ui.get("/api/cases", params={"q": person})).json()["cases"]
@@ -78,15 +83,15 @@ async def closed_case_of_the_performer(ports: dict[str, int], person: str) -> tu
         await nc.close()
 
 
-async def test_evaluate_a_case_raise_a_corrective_action_and_close_it(system, browser):  # noqa: F811
+async def test_evaluate_a_case_raise_a_corrective_action_and_close_it(system, browser, credentials):  # noqa: F811
     _, ports, _ = system
     await wait_until_up(ports)
     base = f"http://127.0.0.1:{ports['ui']}"
-    case_id, register_no = await closed_case_of_the_performer(ports, "Lương Văn Tín")
+    case_id, register_no = await closed_case_of_the_performer(ports, "Lương Văn Tín", credentials)
     page = await browser.new_page()
 
     # The evaluator draws the plan of the last ended year with a chosen seed.
-    await log_in(page, base, "danhgia", "danhgia-demo")
+    await log_in(page, base, "danhgia", credentials.password("danhgia"))
     await page.click("header >> text=Đánh giá chất lượng")
     assert "Lập kế hoạch năm" in await page.inner_text("main")
     await page.fill("#seed", "20261127")
@@ -122,7 +127,7 @@ async def test_evaluate_a_case_raise_a_corrective_action_and_close_it(system, br
     await page.click("text=Đăng xuất")
 
     # The performer reports what was done.
-    await log_in(page, base, "trogiupvien", "trogiupvien-demo")
+    await log_in(page, base, "trogiupvien", credentials.password("trogiupvien"))
     await page.click("header >> text=Biện pháp khắc phục")
     action = page.locator("tr", has_text=register_no)
     assert "Đang khắc phục" in await action.inner_text()
@@ -133,7 +138,7 @@ async def test_evaluate_a_case_raise_a_corrective_action_and_close_it(system, br
     await page.click("text=Đăng xuất")
 
     # A leader verifies it and closes it.
-    await log_in(page, base, "lanhdao", "lanhdao-demo")
+    await log_in(page, base, "lanhdao", credentials.password("lanhdao"))
     await page.goto(f"{base}/evaluation/actions?status=submitted")
     action = page.locator("tr", has_text=register_no)
     assert "Đã bổ sung biên bản giao nhận có chữ ký" in await action.inner_text()

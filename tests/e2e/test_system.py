@@ -9,6 +9,7 @@ import sys
 import httpx
 import pytest
 
+from deploy.local.nats_identities import AGENCY, PROVINCE
 from tests.e2e.conftest import wait_until_up
 from shared import subjects
 from tests import harness
@@ -16,7 +17,7 @@ from tests import harness
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_notice_is_received_opened_and_assigned_in_the_report(system):
+async def test_a_notice_is_received_opened_and_assigned_in_the_report(system, credentials):
     process, ports, log = system
     await wait_until_up(ports)
     assert "tgpl is running." in log.read_text()
@@ -24,22 +25,22 @@ async def test_a_notice_is_received_opened_and_assigned_in_the_report(system):
 
     import nats
 
-    nc = await nats.connect(nats_url)
     notice = harness.make_notice(person__commune_code="21910")  # Phường An Nhơn: branch CN-AN
+    nc = await nats.connect(nats_url, **credentials.nats(AGENCY, notice["agency"]["code"]))
     await harness.publish(nc.jetstream(), subjects.INBOUND_REFERRAL, notice, harness.msg_id_of(notice))
     await nc.close()
 
     period = notice["sent_at"][:10]
 
     async def assigned_in_report():
-        report = await harness.request_report(nats_url, period, period)
+        report = await harness.request_report(nats_url, period, period, connect=credentials.nats(PROVINCE))
         totals = report["totals"]
         return report if (totals["notices_received"], totals["cases_opened"], totals["cases_assigned"]) == (1, 1, 1) else None
 
     report = await harness.eventually(assigned_in_report, timeout=30)
     officer = next(o for o in report["officers"] if o["cases_assigned"] == 1)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['ui']}") as client:
-        assert (await harness.log_in(client, "tiepnhan", "tiepnhan-demo")).status_code == 303
+        assert (await harness.log_in(client, "tiepnhan", credentials.password("tiepnhan"))).status_code == 303
         page = (await client.get("/cases")).text
         roster = (await client.get(f"http://127.0.0.1:{ports['assignment']}/api/officers")).json()
     chosen = next(o for o in roster if o["officer_id"] == officer["officer_id"])

@@ -4,6 +4,7 @@ figures of the same events applied directly and the counts known from generation
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 
@@ -22,7 +23,7 @@ async def test_tiny_benchmark_gives_every_figure_and_rebuilds_the_same_figures(
     options = Options(cases=2000, events=2000, years=2, until=date(2026, 1, 1), months=3,
                       database_url=postgres_base_url if backend == "postgresql" else None)
 
-    result = await run(options, tmp_path, nats_url=nats_url)
+    result = await asyncio.to_thread(run, options, tmp_path, nats_url=nats_url)
 
     reports, rebuilt = result["reports"], result["rebuild"]
     assert result["database"] == backend

@@ -1,6 +1,8 @@
 """Staff accounts, sessions and the audit log: storage, argon2 password hashes, session tokens.
 
-Only a SHA-256 of each session token is stored, so a copy of the database opens no session.
+Only a SHA-256 of each session token is stored, so a copy of the database opens no session. The audit
+log is only ever added to: nothing here changes or deletes an entry, and the database refuses to
+(triggers of intake migration 0011).
 """
 
 from __future__ import annotations
@@ -39,6 +41,26 @@ class Session:
     csrf_token: str
     user: StaffUser
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    """What to look for in the audit log; each filter given narrows the search."""
+
+    username: str | None = None
+    action: str | None = None
+    #: Entries about any of these subjects (a case's id and its register number, say).
+    subjects: tuple[str, ...] = ()
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[dict]
+    total: int
+    page: int
+    pages: int
 
 
 def _user(row) -> StaffUser:
@@ -130,6 +152,35 @@ class Accounts:
         async with self._engine.begin() as conn:
             await conn.execute(sa.insert(t.audit_log).values(
                 at=utcnow(), username=user.username, action=action, subject=subject, detail=detail))
+
+    async def search_audit(self, search: AuditSearch, *, page: int, size: int) -> AuditPage:
+        """A page of the audit log, newest first, each entry with the account's full name."""
+        a, users = t.audit_log, t.staff_users
+        conditions = []
+        if search.username:
+            conditions.append(a.c.username == search.username)
+        if search.action:
+            conditions.append(a.c.action == search.action)
+        if search.subjects:
+            conditions.append(a.c.subject.in_(search.subjects))
+        if search.since is not None:
+            conditions.append(a.c.at >= search.since)
+        if search.until is not None:
+            conditions.append(a.c.at < search.until)
+        query = (sa.select(a, users.c.full_name).select_from(a.outerjoin(users, users.c.username == a.c.username))
+                 .where(*conditions).order_by(a.c.at.desc(), a.c.id.desc()))
+        async with self._engine.connect() as conn:
+            total = (await conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions))).scalar_one()
+            pages = max(1, -(-total // size))
+            page = min(max(page, 1), pages)
+            rows = (await conn.execute(query.limit(size).offset((page - 1) * size))).mappings().all()
+        return AuditPage([dict(r) for r in rows], total, page, pages)
+
+    async def audit_actions(self) -> list[str]:
+        """Every action the audit log holds, for choosing one."""
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(sa.select(t.audit_log.c.action).distinct()
+                                            .order_by(t.audit_log.c.action))).scalars())
 
     async def audit_entries(self, subject: str | None = None, limit: int = 200) -> list[dict]:
         """The audit log, newest first, optionally about one subject."""

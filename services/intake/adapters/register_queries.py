@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,6 +39,20 @@ def _case_rows():
     )
 
 
+async def performers_of(engine: AsyncEngine, case_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The officers who perform or performed each case (a case nobody performed is missing)."""
+    wanted = list(dict.fromkeys(i for i in case_ids if i))
+    found: dict[str, set[str]] = {}
+    p = t.case_performers
+    async with engine.connect() as conn:
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            rows = await conn.execute(sa.select(p.c.case_id, p.c.officer_id)
+                                      .where(p.c.case_id.in_(wanted[start:start + 500])))
+            for case_id, officer_id in rows:
+                found.setdefault(case_id, set()).add(officer_id)
+    return {case_id: frozenset(officers) for case_id, officers in found.items()}
+
+
 async def list_cases_where(engine: AsyncEngine, *conditions) -> list[dict]:
     """Cases matching conditions, with names resolved."""
     async with engine.connect() as conn:
@@ -45,11 +60,13 @@ async def list_cases_where(engine: AsyncEngine, *conditions) -> list[dict]:
 
 
 async def list_cases(engine: AsyncEngine, *, status: str | None, branch: str | None, page: int, size: int,
-                     search: str | None = None) -> CasePage:
+                     search: str | None = None, every_name: bool = True,
+                     names_of_officer: str | None = None) -> CasePage:
     """A filtered page of the case register, newest first, with names resolved for display.
 
     `search` matches a register number (prefix) or the person's name without diacritics, every
-    word of it in any order.
+    word of it in any order. Unless `every_name`, a name matches only in the cases `names_of_officer`
+    performs or performed, so that a search does not tell an officer who else the center helps.
     """
     c = t.cases
     conditions = []
@@ -60,6 +77,10 @@ async def list_cases(engine: AsyncEngine, *, status: str | None, branch: str | N
             conditions.append(sa.and_(c.c.register_no >= text, c.c.register_no < text + "\uffff"))
         else:
             conditions.extend(c.c.name_key.contains(word, autoescape=True) for word in normalise_name(text).split())
+            if not every_name:
+                performed = t.case_performers
+                conditions.append(c.c.case_id.in_(sa.select(performed.c.case_id).where(
+                    performed.c.officer_id == names_of_officer)) if names_of_officer else sa.false())
     if status:
         conditions.append(c.c.status == status)
     if branch:

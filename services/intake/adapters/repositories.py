@@ -132,6 +132,13 @@ class NoticeRepository:
             t.notices.c.agency_code == agency_code, t.notices.c.notice_id == notice_id,
         ).values(case_id=case_id))
 
+    async def keep_inbound(self, *, message_key: str, subject: str, headers: dict[str, str], payload: bytes,
+                           received_at: datetime) -> None:
+        """Keep a referral message as it arrived, so `tgpl republish` can send it again."""
+        await self._conn.execute(insert_ignoring_conflicts(self._conn, t.inbound_messages).values(
+            message_key=message_key, msg_id=headers.get("Nats-Msg-Id"), subject=subject, headers=headers,
+            payload=payload, received_at=received_at))
+
     async def add_rejection(self, *, rejection_id: str, message_key: str, agency_code: str | None,
                             notice_id: str | None, received_at: datetime, errors: list[dict], payload: bytes) -> bool:
         """Keep a rejected notice with its reasons; False when this message was already kept."""
@@ -197,13 +204,22 @@ class CaseRepository:
 
     async def record_assignment(self, case_id: str, officer_id: str, assigned_at: datetime, reason: str) -> None:
         # A new assignment answers a pending change-of-performer application; a closed case stays closed.
-        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
+        # An older decision arriving after a newer one (a replay by `tgpl republish`) changes nothing.
+        await self._conn.execute(sa.update(t.cases).where(
+            t.cases.c.case_id == case_id,
+            sa.or_(t.cases.c.assigned_at.is_(None), t.cases.c.assigned_at <= assigned_at)).values(
             officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason,
             status=sa.case((t.cases.c.status == CaseStatus.CLOSED, CaseStatus.CLOSED), else_=CaseStatus.ASSIGNED),
             performer_change_due=sa.case(
                 (sa.and_(t.cases.c.performer_change_requested_at.is_not(None),
                          t.cases.c.performer_change_requested_at < assigned_at), None),
                 else_=t.cases.c.performer_change_due)))
+
+    async def add_performers(self, case_id: str, officer_ids: list[str | None], since: datetime) -> None:
+        """Remember officers as performers of a case, now or before; one already known keeps its date."""
+        for officer_id in dict.fromkeys(o for o in officer_ids if o):
+            await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_performers).values(
+                case_id=case_id, officer_id=officer_id, since=since))
 
     async def request_performer_change(self, case_id: str, *, at: datetime, reason: str, due: datetime) -> str | None:
         """Record the beneficiary's application; returns the current officer, None if no such case."""
@@ -214,9 +230,11 @@ class CaseRepository:
             performer_change_requested_at=at, performer_change_reason=reason, performer_change_due=due))
         return row.officer_id or ""
 
-    async def record_assignment_failure(self, case_id: str, reason: str) -> None:
-        await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
-            assignment_reason=reason))
+    async def record_assignment_failure(self, case_id: str, reason: str, at: datetime) -> None:
+        # Not over the reason of a later assignment (an old failure replayed by `tgpl republish`).
+        await self._conn.execute(sa.update(t.cases).where(
+            t.cases.c.case_id == case_id,
+            sa.or_(t.cases.c.assigned_at.is_(None), t.cases.c.assigned_at <= at)).values(assignment_reason=reason))
 
     async def upsert_officer(self, officer_id: str, full_name: str, branch_code: str, is_leader: bool) -> None:
         values = dict(full_name=full_name, branch_code=branch_code, is_leader=is_leader)

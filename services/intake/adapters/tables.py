@@ -66,6 +66,19 @@ rejected_notices = sa.Table(
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
 
+# Every referral message as it arrived (valid, rejected or a stale revision), kept for the
+# retention so `tgpl republish` can put it back on the stream with its original Nats-Msg-Id.
+inbound_messages = sa.Table(
+    "inbound_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("msg_id", sa.String(300), nullable=True),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("headers", sa.JSON, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False, index=True),
+)
+
 register_counters = sa.Table(
     "register_counters", metadata,
     sa.Column("year", sa.Integer, primary_key=True),
@@ -128,6 +141,15 @@ case_progress = sa.Table(
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
+#: Every officer who performs or performed a case (read model of assignment's decisions): an officer
+#: sees the person data of these cases only (StaffUser.sees_person_in).
+case_performers = sa.Table(
+    "case_performers", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("officer_id", sa.String(32), primary_key=True, index=True),
+    sa.Column("since", UtcDateTime(), nullable=False),
+)
+
 officers = sa.Table(
     "officers", metadata,
     sa.Column("officer_id", sa.String(32), primary_key=True),
@@ -157,12 +179,13 @@ staff_sessions = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+#: Who read or changed what. The database refuses UPDATE and DELETE on it (triggers of migration 0011).
 audit_log = sa.Table(
     "audit_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", UtcDateTime(), nullable=False, index=True),
     sa.Column("username", sa.String(64), nullable=False, index=True),
-    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False, index=True),
     sa.Column("subject", sa.String(200), nullable=True, index=True),
     sa.Column("detail", sa.JSON, nullable=False),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,12 +52,19 @@ class Permission(StrEnum):
     VIEW_REPORTS = "view_reports"
     VIEW_OFFICER_FIGURES = "view_officer_figures"
     VIEW_NATIONAL_ID = "view_national_id"
+    VIEW_EVERY_PERSON = "view_every_person"
+    SEARCH_AUDIT = "search_audit"
 
 
 #: Who may do what. Reading a person's data is itself audited (see the audit log).
 GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_REGISTER: frozenset(Role),
+    # The pages that show persons' data; an officer sees it only in the cases they have a part in
+    # (StaffUser.sees_person_in), the roles of VIEW_EVERY_PERSON in every case.
     Permission.VIEW_PERSON: frozenset({Role.CLERK, Role.OFFICER, Role.LEADER, Role.EVALUATOR}),
+    # Every person's data, whoever performs the case; and the queues of persons no case holds yet
+    # (missed beneficiaries, possible duplicates, rejected notices).
+    Permission.VIEW_EVERY_PERSON: frozenset({Role.CLERK, Role.LEADER, Role.EVALUATOR}),
     Permission.REGISTER_REQUEST: frozenset({Role.CLERK, Role.LEADER}),
     Permission.DECIDE_REQUEST: frozenset({Role.CLERK, Role.LEADER}),
     Permission.MAP_REFERENCE: frozenset({Role.CLERK, Role.LEADER, Role.ADMINISTRATOR}),
@@ -87,6 +95,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_OFFICER_FIGURES: frozenset({Role.LEADER, Role.EVALUATOR, Role.ADMINISTRATOR}),
     # Whole national ID numbers: those who check identities and sign refusals; others see them masked.
     Permission.VIEW_NATIONAL_ID: frozenset({Role.CLERK, Role.LEADER}),
+    # Search the audit log (who read or changed what). Leaders only: its entries carry what staff typed
+    # about persons (progress notes, reasons), which administrators may not read.
+    Permission.SEARCH_AUDIT: frozenset({Role.LEADER}),
 }
 
 
@@ -101,6 +112,20 @@ class StaffUser:
     def may(self, permission: Permission) -> bool:
         """Whether any of the user's roles grants the permission (an inactive user may nothing)."""
         return self.active and bool(self.roles & GRANTS[permission])
+
+    def sees_person_in(self, performers: Collection[str]) -> bool:
+        """Whether the user may see the person data of a case whose performers, now and earlier, are `performers`.
+
+        Clerks, leaders and evaluators see every case's (VIEW_EVERY_PERSON). An officer sees a case's only
+        when they have a part in it, and having a part means being its performer now or having been one
+        (declined, replaced by a leader's decision, reassigned after a change-of-performer application):
+        the officer met the person and answers for the work done. Asking to take a case gives no part (any
+        officer may ask, so asking would open every case); an approved request makes the officer the
+        performer. Being among the candidates the rule scored, or excluded by it, gives no part either.
+        """
+        if self.may(Permission.VIEW_EVERY_PERSON):
+            return True
+        return self.may(Permission.VIEW_PERSON) and self.officer_id is not None and self.officer_id in performers
 
     @property
     def role_labels(self) -> list[str]:

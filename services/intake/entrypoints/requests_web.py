@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.intake.adapters import register_queries
 from services.intake.adapters.accounts import Accounts, Session
 from services.intake.domain.eligibility import RefusalReasonMissing
 from services.intake.domain.requests import (
@@ -84,6 +85,12 @@ def _message(request: Request, title: str, message: str, status_code: int) -> Re
     return _render(request, "message.html", {"title": title, "message": message}, status_code)
 
 
+def _no_part(request: Request) -> Response:
+    return _message(request, "Không có quyền xem yêu cầu này",
+                    "Yêu cầu này chứa thông tin cá nhân của người được trợ giúp; bạn chỉ xem được yêu cầu của "
+                    "vụ việc mà bạn thực hiện hoặc đã thực hiện.", 403)
+
+
 async def _form_values(request: Request) -> dict:
     form = await request.form()
     values: dict = {key: form.get(key, "") for key in form.keys() if key != "csrf_token"}
@@ -141,6 +148,10 @@ async def list_requests(request: Request, status: str = "",
     async with request.app.state.uow() as uow:
         found = await uow.requests.by_status(chosen)
         numbers = await uow.requests.register_numbers([r.case_id for r in found if r.case_id])
+    if not session.user.may(Permission.VIEW_EVERY_PERSON):
+        # An officer sees the requests behind the cases they have a part in, and no one else's.
+        performers = await register_queries.performers_of(request.app.state.engine, [r.case_id for r in found])
+        found = [r for r in found if r.case_id and session.user.sees_person_in(performers.get(r.case_id, ()))]
     await _accounts(request).audit(session.user, "list_requests", None, status=status,
                                    requests=[r.request_id for r in found])
     rows = [{"r": r, "received": _local(r.received_at, policy), "due": _local(r.acceptance_due, policy),
@@ -168,6 +179,8 @@ async def _detail(request: Request, session: Session, request_id: str, *, errors
             if case_id and case_id != found.case_id:
                 other_cases.append((case_id, matter.field))
         numbers = await uow.requests.register_numbers([c for c, _ in other_cases] + [found.case_id or ""])
+    if not await pages.sees_person_of_case(request, session.user, found.case_id):
+        return _no_part(request)
     await _accounts(request).audit(session.user, "view_request", subject=request_id)
     record = found.eligibility
     missing_codes = list(dict.fromkeys(
@@ -263,6 +276,8 @@ async def refusal_letter(request: Request, request_id: str,
         places = await uow.requests.place_names(found.commune_code) if found else {}
     if found is None:
         return _message(request, "Không tìm thấy", RequestNotFound().message_vi, 404)
+    if not await pages.sees_person_of_case(request, session.user, found.case_id):
+        return _no_part(request)
     if found.status is not RequestStatus.REFUSED:
         return _message(request, "Chưa có văn bản từ chối",
                         "Yêu cầu này chưa bị từ chối nên không có văn bản từ chối để in.", 409)

@@ -25,12 +25,18 @@ from services.intake.domain.throttle import LoginThrottle
 from services.intake.adapters.reporting_api import ReportingApi
 from services.intake.config import IntakeSettings
 from services.intake.domain.cases import CaseStatus
-from services.intake.domain.staff import Permission, mask_national_id
+from services.intake.domain import disclosure
+from services.intake.domain.staff import Permission, StaffUser, mask_national_id
 from services.intake.entrypoints import assignment_web, auth, evaluation_web, labels, requests_web, roster_web
-from services.intake.entrypoints import case_file_web, reports_web
+from services.intake.entrypoints import audit_web, case_file_web, reports_web
 from services.intake.entrypoints.timeline import timeline
 from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
+from services.runtime.consumers import list_dead_letters
 from services.runtime.unit_of_work import utcnow
+
+#: The dead letters of intake are served here, behind a staff login, instead of by the service host.
+DEAD_LETTERS_API = "/api/dead-letters"
+
 
 def _page_context(request: Request) -> dict:
     session = getattr(request.state, "session", None)
@@ -96,11 +102,11 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
 
     @ui.get("/inbox", response_class=HTMLResponse)
     async def inbox(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
-        urgent = await register_queries.list_cases_where(
-            engine, t.cases.c.urgent.is_(True), t.cases.c.officer_id.is_(None), t.cases.c.status != CaseStatus.CLOSED)
+        urgent = await cases_as_seen(engine, session.user, await register_queries.list_cases_where(
+            engine, t.cases.c.urgent.is_(True), t.cases.c.officer_id.is_(None), t.cases.c.status != CaseStatus.CLOSED))
         for row in urgent:
             row["opened_local"] = local(row["opened_at"])
-        await accounts.audit(session.user, "view_inbox", None, cases=[r["case_id"] for r in urgent])
+        await accounts.audit(session.user, "view_inbox", None, **_listed(urgent))
         return TEMPLATES.TemplateResponse(request, "inbox.html", {
             "counts": await register_queries.inbox_counts(engine), "urgent": urgent,
             "field_labels": labels.FIELD_LABELS})
@@ -125,7 +131,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
 
     @ui.get("/missed", response_class=HTMLResponse)
     async def missed_page(request: Request, status: str = "open",
-                          session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+                          session: Session = Depends(auth.require(Permission.VIEW_EVERY_PERSON))):
         rows = await register_queries.list_missed(engine, status or None)
         for row in rows:
             row["detected_local"] = local(row["detected_at"])
@@ -146,7 +152,8 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         return RedirectResponse("/missed", status_code=303)
 
     @ui.get("/duplicates", response_class=HTMLResponse)
-    async def duplicates_page(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+    async def duplicates_page(request: Request,
+                              session: Session = Depends(auth.require(Permission.VIEW_EVERY_PERSON))):
         rows = await register_queries.list_duplicate_reviews(engine)
         await accounts.audit(session.user, "list_duplicates", None, reviews=[r["review_id"] for r in rows])
         return TEMPLATES.TemplateResponse(request, "duplicates.html", {
@@ -164,8 +171,11 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     @ui.get("/notices/flagged", response_class=HTMLResponse)
     async def flagged_page(request: Request, session: Session = Depends(auth.require(Permission.MAP_REFERENCE))):
         rows = await register_queries.flagged_notices(engine)
+        names_shown = session.user.may(Permission.VIEW_EVERY_PERSON)  # administrators map codes, blind to names
+        await accounts.audit(session.user, "list_flagged_notices", None, names_shown=names_shown,
+                             notices=[f"{r['agency_code']}:{r['notice_id']}" for r in rows])
         return TEMPLATES.TemplateResponse(request, "flagged.html", {
-            "rows": rows, "branches": await register_queries.list_branches(engine)})
+            "rows": rows, "names_shown": names_shown, "branches": await register_queries.list_branches(engine)})
 
     @ui.post("/reference/communes", dependencies=[Depends(auth.csrf_checked)])
     async def map_commune(request: Request, code: str = Form(...), name: str = Form(""), branch: str = Form(...),
@@ -189,12 +199,16 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     async def cases_page(request: Request, status: str = "", branch: str = "", q: str = "",
                          page: int = Query(1, ge=1),
                          session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
+        user = session.user
         result = await register_queries.list_cases(engine, status=status or None, branch=branch or None,
-                                                   page=page, size=settings.page_size, search=q or None)
+                                                   page=page, size=settings.page_size, search=q or None,
+                                                   every_name=user.may(Permission.VIEW_EVERY_PERSON),
+                                                   names_of_officer=user.officer_id)
+        rows = await cases_as_seen(engine, user, result.rows)
         now = utcnow()
-        await accounts.audit(session.user, "list_cases", None, status=status, branch=branch, page=result.page,
-                             cases=[r["case_id"] for r in result.rows])
-        for row in result.rows:
+        await accounts.audit(user, "list_cases", None, status=status, branch=branch, page=result.page,
+                             **_listed(rows))
+        for row in rows:
             row["opened_local"] = local(row["opened_at"])
             waiting = row["status"] != CaseStatus.CLOSED  # a closed case is late for nothing
             row["assignment_overdue"] = (waiting and row["officer_id"] is None and row["assignment_due"] is not None
@@ -206,26 +220,29 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
             return "/cases?" + urlencode({"status": status, "branch": branch, "q": q, "page": n})
 
         return TEMPLATES.TemplateResponse(request, "cases.html", {
-            "cases": result.rows, "total": result.total, "page": result.page, "pages": result.pages,
+            "cases": rows, "total": result.total, "page": result.page, "pages": result.pages,
             "status": status, "branch": branch, "q": q, "branches": await register_queries.list_branches(engine),
             "page_url": page_url, "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
             "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS,
         })
 
     @ui.get("/notices/rejected", response_class=HTMLResponse)
-    async def rejected_page(request: Request, session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
-        rows = await register_queries.list_rejected(engine)
+    async def rejected_page(request: Request,
+                            session: Session = Depends(auth.require(Permission.VIEW_EVERY_PERSON))):
+        rows = [_rejected_as_seen(session.user, row) for row in await register_queries.list_rejected(engine)]
         await accounts.audit(session.user, "list_rejected_notices", None, notices=[r["id"] for r in rows])
         for row in rows:
             row["received_local"] = local(row["received_at"])
-            row["payload_preview"] = row["payload"].decode("utf-8", errors="replace")[:600]
+            row["payload_preview"] = row["payload"][:600]
         return TEMPLATES.TemplateResponse(request, "rejected.html", {
             "rejected": rows, "error_label": labels.error_label, "error_labels": labels.ERROR_LABELS})
 
-    @ui.get("/dead-letters", response_class=HTMLResponse,
-            dependencies=[Depends(auth.require(Permission.VIEW_OPERATIONS))])
-    async def dead_letters_page(request: Request):
-        letters, unreachable = await _all_dead_letters(request.app, settings)
+    @ui.get("/dead-letters", response_class=HTMLResponse)
+    async def dead_letters_page(request: Request, session: Session = Depends(auth.require(Permission.VIEW_OPERATIONS))):
+        letters, unreachable = await _all_dead_letters(engine, settings)
+        letters = [_dead_letter_as_seen(session.user, d) for d in letters]
+        await accounts.audit(session.user, "view_dead_letters", None,
+                             letters=[f"{d['service']}:{d['id']}" for d in letters])
         return TEMPLATES.TemplateResponse(request, "dead_letters.html", {
             "letters": letters, "unreachable": unreachable, "service_labels": labels.SERVICE_LABELS,
         })
@@ -234,19 +251,32 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     async def cases_api(status: str | None = None, branch: str | None = None, q: str | None = None,
                         page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500),
                         session: Session = Depends(auth.require(Permission.VIEW_PERSON))) -> dict:
+        """Person fields are empty (`person_hidden`) in the cases the user has no part in; national ID
+        numbers are masked unless the user's role needs them."""
+        user = session.user
         result = await register_queries.list_cases(engine, status=status, branch=branch, page=page, size=size,
-                                                   search=q)
-        await accounts.audit(session.user, "list_cases", None, api=True, cases=[r["case_id"] for r in result.rows])
-        return {"total": result.total, "page": result.page, "pages": result.pages, "cases": result.rows}
+                                                   search=q, every_name=user.may(Permission.VIEW_EVERY_PERSON),
+                                                   names_of_officer=user.officer_id)
+        rows = await cases_as_seen(engine, user, result.rows)
+        await accounts.audit(user, "list_cases", None, api=True, **_listed(rows))
+        return {"total": result.total, "page": result.page, "pages": result.pages, "cases": rows}
 
     @api.get("/notices/rejected", summary="Rejected notices with their reasons")
     async def rejected_api(limit: int = Query(200, ge=1, le=1000),
-                           session: Session = Depends(auth.require(Permission.VIEW_PERSON))) -> list[dict]:
-        rows = await register_queries.list_rejected(engine, limit)
+                           session: Session = Depends(auth.require(Permission.VIEW_EVERY_PERSON))) -> list[dict]:
+        """National ID numbers in the payloads and errors are masked unless the user's role needs them."""
+        rows = [_rejected_as_seen(session.user, row) for row in await register_queries.list_rejected(engine, limit)]
         await accounts.audit(session.user, "list_rejected_notices", None, api=True, notices=[r["id"] for r in rows])
-        for row in rows:
-            row["payload"] = row["payload"].decode("utf-8", errors="replace")
         return rows
+
+    @api.get("/dead-letters", summary="Messages intake gave up on")
+    async def dead_letters_api(limit: int = Query(100, ge=1, le=1000),
+                               session: Session = Depends(auth.require(Permission.VIEW_OPERATIONS))) -> list[dict]:
+        """National ID numbers masked and names hidden in payloads and errors, as the user may see them."""
+        letters = [_dead_letter_as_seen(session.user, d)
+                   for d in await list_dead_letters(engine, t.messaging, limit=limit)]
+        await accounts.audit(session.user, "view_dead_letters", None, api=True, letters=[d["id"] for d in letters])
+        return letters
 
     app.include_router(ui)
     app.include_router(api)
@@ -256,6 +286,8 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     app.include_router(roster_web.router)
     app.include_router(evaluation_web.router)
     app.include_router(reports_web.router)
+    app.include_router(audit_web.router)
+    app.state.own_ops_paths = frozenset({DEAD_LETTERS_API})
     return app
 
 
@@ -269,7 +301,10 @@ async def render_case(request: Request, session: Session, case_id: str, *,
     if case is None:
         return TEMPLATES.TemplateResponse(request, "message.html", {
             "title": "Không tìm thấy vụ việc", "message": "Vụ việc này không có trong sổ thụ lý."}, status_code=404)
-    await state.accounts.audit(session.user, "view_case", case_id)
+    # An officer with no part in the case sees it without its person: enough to ask to take it.
+    case = (await cases_as_seen(state.engine, session.user, [case]))[0]
+    hidden = case["person_hidden"]
+    await state.accounts.audit(session.user, "view_case", case_id, **({"person_hidden": True} if hidden else {}))
 
     def local(dt) -> str:
         return local_time(dt, state.zone)
@@ -277,20 +312,59 @@ async def render_case(request: Request, session: Session, case_id: str, *,
     case["performer_change_due_local"] = local(case["performer_change_due"])
     case["performer_change_overdue"] = bool(case["performer_change_due"] and case["performer_change_due"] < utcnow())
     return TEMPLATES.TemplateResponse(request, "case.html", {
-        "case": case, "timeline": timeline(case, local, await state.accounts.audit_entries(case_id)),
+        "case": case,
+        "timeline": [] if hidden else timeline(case, local, await state.accounts.audit_entries(case_id)),
         "assignment": await assignment_web.case_panel(request, session.user, case, action),
-        "case_file": case_file_web.panel(request, session.user, case, case_entry),
+        # Progress notes and the closing record are written about the person: not for an officer with no part.
+        "case_file": None if hidden else case_file_web.panel(request, session.user, case, case_entry),
         "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
         "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS}, status_code=status_code)
 
 
-async def _all_dead_letters(app: FastAPI, settings: IntakeSettings) -> tuple[list[dict], list[dict]]:
-    """Dead letters of every service: intake's own over its app, the others over their HTTP APIs."""
+async def cases_as_seen(engine: AsyncEngine, user: StaffUser, rows: list[dict]) -> list[dict]:
+    """Case rows as the user may see them (disclosure.case_as_seen); performers are looked up only for a
+    user who does not see every person."""
+    performers = {} if user.may(Permission.VIEW_EVERY_PERSON) else await register_queries.performers_of(
+        engine, [row["case_id"] for row in rows])
+    return [disclosure.case_as_seen(user, row, performers.get(row["case_id"], frozenset())) for row in rows]
+
+
+async def sees_person_of_case(request: Request, user: StaffUser, case_id: str | None) -> bool:
+    """Whether the user may see the person data of a case (of a request, once accepted: `case_id` None
+    while it is not, and then only those who see every person may)."""
+    if user.may(Permission.VIEW_EVERY_PERSON):
+        return True
+    performers = await register_queries.performers_of(request.app.state.engine, [case_id] if case_id else [])
+    return user.sees_person_in(performers.get(case_id or "", frozenset()))
+
+
+def _listed(rows: list[dict]) -> dict[str, list[str]]:
+    """What the audit log keeps of a list of cases: every case listed, and those shown without their person."""
+    hidden = [row["case_id"] for row in rows if row["person_hidden"]]
+    return {"cases": [row["case_id"] for row in rows], **({"without_person": hidden} if hidden else {})}
+
+
+def _rejected_as_seen(user: StaffUser, row: dict) -> dict:
+    """A rejected notice with its payload as text, national ID numbers masked unless the user needs them."""
+    shown = {**row, "payload": disclosure.message_text_as_seen(
+        user, row["payload"].decode("utf-8", errors="replace"))}
+    shown["errors"] = [{**e, "message": disclosure.message_text_as_seen(user, e.get("message"))}
+                       for e in row["errors"]]
+    return shown
+
+
+def _dead_letter_as_seen(user: StaffUser, letter: dict) -> dict:
+    """A dead letter with its payload and error as the user may see them."""
+    return {**letter, "payload": disclosure.message_text_as_seen(user, letter.get("payload")),
+            "error": disclosure.message_text_as_seen(user, letter.get("error"))}
+
+
+async def _all_dead_letters(engine: AsyncEngine, settings: IntakeSettings) -> tuple[list[dict], list[dict]]:
+    """Dead letters of every service: intake's own from its database, the others over their HTTP APIs."""
     others = {"assignment": settings.assignment_url, "evaluation": settings.evaluation_url,
               "reporting": settings.reporting_url}
-    letters: list[dict] = []
+    letters: list[dict] = [{**d, "service": "intake"} for d in await list_dead_letters(engine, t.messaging)]
     unreachable: list[dict] = []
-    own = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
 
     async def fetch(service: str, client: httpx.AsyncClient, url: str) -> None:
         try:
@@ -300,8 +374,7 @@ async def _all_dead_letters(app: FastAPI, settings: IntakeSettings) -> tuple[lis
         except (httpx.HTTPError, ValueError) as exc:
             unreachable.append({"service": service, "error": str(exc) or type(exc).__name__})
 
-    async with own, httpx.AsyncClient() as remote:
-        await asyncio.gather(fetch("intake", own, "/api/dead-letters"),
-                             *(fetch(name, remote, f"{base}/api/dead-letters") for name, base in others.items()))
+    async with httpx.AsyncClient() as remote:
+        await asyncio.gather(*(fetch(name, remote, f"{base}/api/dead-letters") for name, base in others.items()))
     letters.sort(key=lambda d: d.get("failed_at") or "", reverse=True)
     return letters, unreachable

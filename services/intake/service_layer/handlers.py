@@ -16,7 +16,7 @@ from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.runtime.consumers import Delivery
 from shared import events as ev
 from shared.external import NoticeRejection, ReferralNotice
-from shared.subjects import INBOUND_REJECTED
+from shared.subjects import INBOUND_REJECTED, rejected_subject_for
 
 PRODUCER = "intake"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -28,9 +28,12 @@ AGENCY_NOTICE_DOCUMENT = "procedural_agency_notice"
 
 
 async def receive_referral(uow: IntakeUnitOfWork, data: bytes, delivery: Delivery, *, policy: IntakePolicy) -> None:
-    """Store a valid notice (opening or continuing a case when aid is wanted, recording a missed
-    beneficiary when it is not) or keep and answer a rejection."""
+    """Keep the message as it arrived (for `tgpl republish`), then store a valid notice (opening or
+    continuing a case when aid is wanted, recording a missed beneficiary when it is not) or keep and
+    answer a rejection."""
     trace = {"producer": PRODUCER, "correlation_id": delivery.message_key, "causation_id": delivery.message_key}
+    await uow.notices.keep_inbound(message_key=delivery.message_key, subject=delivery.subject,
+                                   headers=delivery.headers, payload=data, received_at=delivery.received_at)
     notice = read_notice(data, delivery.received_at)
     if isinstance(notice, Rejection):
         await _reject(uow, notice, data, delivery, trace)
@@ -225,6 +228,8 @@ async def _reject(uow: IntakeUnitOfWork, rejection: Rejection, data: bytes, deli
     answer = NoticeRejection(agency_code=rejection.agency_code, notice_id=rejection.notice_id,
                              received_at=delivery.received_at, errors=rejection.errors)
     await uow.outbox.add(INBOUND_REJECTED, answer, msg_id=f"rejected:{rejection_id}")
+    if own_subject := rejected_subject_for(rejection.agency_code):  # the copy the agency's identity may read
+        await uow.outbox.add(own_subject, answer, msg_id=f"rejected:{rejection_id}:agency")
     await uow.outbox.add_event(ev.NoticeRejected(
         occurred_at=delivery.received_at, rejection_id=rejection_id, agency_code=rejection.agency_code,
         notice_id=rejection.notice_id, received_at=delivery.received_at, errors=rejection.errors, **trace,
@@ -234,11 +239,13 @@ async def _reject(uow: IntakeUnitOfWork, rejection: Rejection, data: bytes, deli
 async def record_assignment(uow: IntakeUnitOfWork, event: ev.CaseAssigned, _delivery: Delivery) -> None:
     """Learn assignment's decision into the case register's read model."""
     await uow.cases.record_assignment(event.case_id, event.officer_id, event.occurred_at, event.reason)
+    # Who performs or performed the case: they see its person data (StaffUser.sees_person_in).
+    await uow.cases.add_performers(event.case_id, [event.officer_id, event.previous_officer_id], event.occurred_at)
 
 
 async def record_assignment_failure(uow: IntakeUnitOfWork, event: ev.CaseAssignmentFailed, _delivery: Delivery) -> None:
     """Show staff that no officer could be chosen, and why."""
-    await uow.cases.record_assignment_failure(event.case_id, event.reason)
+    await uow.cases.record_assignment_failure(event.case_id, event.reason, event.occurred_at)
 
 
 async def record_officer(uow: IntakeUnitOfWork, event: ev.OfficerRegistered, _delivery: Delivery) -> None:

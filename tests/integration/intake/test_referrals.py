@@ -108,6 +108,14 @@ async def test_invalid_notice_is_kept_and_answered_on_rejected(intake, jetstream
         assert answer["agency_code"] == "CA-GL" and answer["notice_id"] == body["notice_id"]
     else:
         assert answer["agency_code"] is None and answer["notice_id"] is None
+    # the same answer on the agency's own subject, the one its NATS identity may read (docs/security.md)
+    if isinstance(body, dict):
+        own = await harness.eventually(
+            lambda: harness.stream_messages(jetstream, "TGPL_INBOUND", subjects.rejected_subject_for("CA-GL")))
+        assert [a for _, _, a in own] == [answer]
+    else:  # an unreadable agency code has no subject of its own
+        info = await jetstream.stream_info("TGPL_INBOUND", subjects_filter=subjects.INBOUND_REJECTED_BY_AGENCY)
+        assert not info.state.subjects
     kept = (await client.get("/api/notices/rejected")).json()
     assert len(kept) == 1 and kept[0]["errors"][0]["field"] == field
     assert await _cases(client) == []

@@ -16,6 +16,7 @@ from shared.subjects import (
     REPORT_SUBJECTS,
     REPORTS_REQUEST,
     STREAMS,
+    rejected_subject_for,
     stream_of,
     subject_of,
 )
@@ -236,3 +237,10 @@ def test_each_concrete_stream_subject_is_found_in_its_own_stream():
         for pattern in spec.subjects:
             concrete = pattern.replace(">", "anything").replace("*", "anything")
             assert stream_of(concrete) is spec, pattern
+
+
+def test_an_agencys_own_rejection_subject_needs_a_subject_token_and_is_in_the_inbound_stream():
+    assert rejected_subject_for("CA-GL") == "tgpl.inbound.rejected.CA-GL"
+    assert stream_of("tgpl.inbound.rejected.CA-GL").name == "TGPL_INBOUND"
+    for unusable in (None, "", "CA.GL", "CA GL", "*", ">", "CA-GL.>", "Công-an", "-CA"):
+        assert rejected_subject_for(unusable) is None, unusable

@@ -1,0 +1,1 @@
+"""`make chaos`: faults injected into the running system (see __main__)."""
