@@ -2,7 +2,7 @@
 
 Only a SHA-256 of each session token is stored, so a copy of the database opens no session. The audit
 log is only ever added to: nothing here changes or deletes an entry, and the database refuses to
-(triggers of intake migration 0011).
+(triggers of intake migration 0010).
 """
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ staff_sessions = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
 
-#: Who read or changed what. The database refuses UPDATE and DELETE on it (triggers of migration 0011).
+#: Who read or changed what. The database refuses UPDATE and DELETE on it (triggers of migration 0010).
 audit_log = sa.Table(
     "audit_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -249,7 +249,7 @@ async def test_the_migration_carries_over_the_performers_intake_already_knows(da
             def before(sync_conn) -> None:
                 cfg = alembic_config(MIGRATIONS)
                 cfg.attributes["connection"] = sync_conn
-                command.upgrade(cfg, "0011")
+                command.upgrade(cfg, "0010")
 
             await conn.run_sync(before)
         at = datetime(2026, 5, 4, 3, 0, tzinfo=timezone.utc)

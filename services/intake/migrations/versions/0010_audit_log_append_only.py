@@ -1,7 +1,7 @@
 """audit log append-only: the database refuses UPDATE and DELETE on audit_log; index on its action
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29 10:00:00.000000
 
 The application only ever inserts into audit_log; these triggers make the database refuse the rest,
@@ -11,8 +11,8 @@ triggers with the old table and must create them again.
 from alembic import op
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """inbound messages kept on receipt; outbox retention (indexes, marks of what was pruned)
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 10:00:00.000000
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from services.runtime.messaging_tables import create_retention_objects, drop_retention_objects
 
 
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

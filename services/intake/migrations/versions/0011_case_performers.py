@@ -1,7 +1,7 @@
 """case performers: every officer who performs or performed a case
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29 10:05:00.000000
 
 Filled from assignment's decisions from now on. What intake already knows is carried over: each case's
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
