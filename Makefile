@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test unit integration e2e contracts bench-assignment bench-reporting chaos clean
+.PHONY: run test unit integration e2e contracts bench bench-assignment bench-reporting chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -46,6 +46,15 @@ bench-assignment: $(BENCH_STAMP)
 # --events 100000" or BENCH_ARGS=--database-url=postgresql+asyncpg://postgres@127.0.0.1:5432/test.
 bench-reporting: $(STAMP)
 	$(BIN)/python -m deploy.bench.reporting $(BENCH_ARGS)
+
+# End to end against the broker's own limit: raw JetStream publish and pull-consume of the same
+# notices, then 100,000 notices through the four services until the report counts every one
+# assigned, the latency notice -> case assigned at a steady 200/s for 60 s, and each process's peak
+# RSS; one table, every figure in var/bench/e2e.json (a benchmark, not a test). BENCH_ARGS passes
+# options, e.g. BENCH_ARGS="--notices 20000 --latency-seconds 20", "--profile intake" (py-spy) or
+# --database-url=postgresql+asyncpg://postgres@127.0.0.1:5432/test.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m deploy.bench.e2e $(BENCH_ARGS)
 
 # Faults injected into the running system (kill -9 of each service, nats-server restarted, a 3-node
 # cluster losing nodes, PostgreSQL connections dropped, poison messages), checked from the outside:
