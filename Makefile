@@ -41,7 +41,7 @@ bench-assignment: $(BENCH_STAMP)
 	$(BIN)/python -m deploy.bench.assignment $(BENCH_ARGS)
 
 # Reports over 1,000,000 cases and a rebuild from 1,000,000 events, beside the time to merely read
-# those events back from JetStream (a benchmark, not a test; about 17 minutes on 2 cores and 6 GB
+# those events back from JetStream (a benchmark, not a test; about 10 minutes on 2 cores and 6 GB
 # of disk in a temporary directory). BENCH_ARGS passes options, e.g. BENCH_ARGS="--cases 100000
 # --events 100000" or BENCH_ARGS=--database-url=postgresql+asyncpg://postgres@127.0.0.1:5432/test.
 bench-reporting: $(STAMP)
