@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import socket
@@ -43,11 +44,29 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+#: Ports this process has handed out: the kernel may offer a port again once its socket is closed,
+#: and two parts of one system given the same port fail in confusing ways.
+_handed_out: set[int] = set()
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct TCP ports nobody uses right now on the loopback interface, none handed out
+    before by this process."""
+    found: list[int] = []
+    with contextlib.ExitStack() as held:  # every candidate stays bound until all are chosen
+        while len(found) < count:
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            if port not in _handed_out:
+                found.append(port)
+    _handed_out.update(found)
+    return found
+
+
 def free_port() -> int:
-    """A TCP port nobody uses right now on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nobody uses right now on the loopback interface (see `free_ports`)."""
+    return free_ports(1)[0]
 
 
 def server_config(*, port: int, store_dir: Path | str, name: str = "tgpl-local", host: str = "127.0.0.1",

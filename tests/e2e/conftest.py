@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from deploy.local.credentials import load_identities, load_staff_passwords, nats_credentials_file, staff_passwords_file
-from deploy.local.nats_server import free_port
+from deploy.local.nats_server import free_ports
 from tests import harness
 
 
@@ -41,7 +41,7 @@ def credentials(tmp_path) -> LauncherCredentials:
 
 @pytest.fixture
 def system(tmp_path):
-    ports = {name: free_port() for name in ("nats", "ui", "assignment", "evaluation", "reporting")}
+    ports = dict(zip(("nats", "ui", "assignment", "evaluation", "reporting"), free_ports(5)))
     env = {**os.environ, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_NATS_PORT": str(ports["nats"]),
            "TGPL_UI_PORT": str(ports["ui"]), "TGPL_ASSIGNMENT_HTTP_PORT": str(ports["assignment"]),
            "TGPL_EVALUATION_HTTP_PORT": str(ports["evaluation"]), "TGPL_REPORTING_HTTP_PORT": str(ports["reporting"]),
