@@ -143,6 +143,7 @@ def message_key_without_id(stream: str, seq: int | None, data: bytes) -> str:
 @dataclass
 class ConsumerStats:
     processed: int = 0
+    ignored: int = 0
     duplicates: int = 0
     retried: int = 0
     dead_lettered: int = 0
@@ -150,7 +151,8 @@ class ConsumerStats:
 
 
 class ConsumerGroup(Generic[U]):
-    """A service's durable pull consumers, each read one message after another in stream order.
+    """A service's durable pull consumers, each read in stream order: a fetched batch is handled
+    message after message in one transaction (see `_process_batch`).
 
     The pull loop is nats-py's, not a FastStream subscriber's: FastStream 0.7 runs the messages
     of a fetched batch concurrently (a decision would not see the one before it), and its batch
@@ -235,14 +237,77 @@ class ConsumerGroup(Generic[U]):
                 await self._declare_if_lost(js, spec)
                 await asyncio.sleep(1.0)
                 continue
-            for index, raw in enumerate(batch):
-                try:
-                    await self._process(spec, handler, raw)
-                except asyncio.CancelledError:
-                    for rest in batch[index:]:
-                        with contextlib.suppress(Exception):
-                            await rest.nak()
-                    raise
+            try:
+                await self._process_batch(spec, handler, batch)
+            except asyncio.CancelledError:
+                for raw in batch:  # an acked message ignores the nak
+                    with contextlib.suppress(Exception):
+                        await raw.nak()
+                raise
+
+    def _delivery(self, spec: ConsumerSpec, raw: Msg) -> Delivery:
+        meta = raw.metadata
+        headers = dict(raw.headers or {})
+        seq = meta.sequence.stream if meta else None
+        return Delivery(
+            subject=raw.subject, message_key=headers.get("Nats-Msg-Id") or message_key_without_id(
+                spec.stream.name, seq, raw.data),
+            headers=headers, data=raw.data, deliveries=meta.num_delivered if meta else 1, stream_seq=seq,
+            received_at=utcnow(),
+        )
+
+    async def _process_batch(self, spec: ConsumerSpec, handler: Handler, batch: list[Msg]) -> None:
+        """A fetched batch in one transaction: every message's claim and change commit together, then
+        each is acknowledged (a crash in between redelivers them, and their claims make that a no-op).
+        Messages to skip (undecodable, ignored types, given up on) are settled first, one by one; if
+        anything in the transaction fails, it rolls back and the batch goes again one message at a
+        time, so a failing message is retried or dead-lettered alone."""
+        if len(batch) == 1:
+            await self._process(spec, handler, batch[0])
+            return
+        work: list[tuple[Msg, Delivery, Any]] = []
+        for raw in batch:
+            delivery = self._delivery(spec, raw)
+            if delivery.deliveries > 1:  # a redelivery: it failed before, so it goes alone
+                await self._process(spec, handler, raw)
+                continue
+            try:
+                body = spec.decode(raw.data)
+            except PoisonMessage:
+                await self._process(spec, handler, raw)  # dead-letters it
+                continue
+            if body is None:
+                await raw.ack()
+                self.stats.ignored += 1
+                self._handled(spec, [delivery.message_key])
+                continue
+            work.append((raw, delivery, body))
+        if not work:
+            return
+        handled: list[str] = []
+        try:
+            async with self._uow_factory() as uow:
+                for _, delivery, body in work:
+                    if await uow.processed.claim(spec.durable, delivery.message_key):
+                        await handler(uow, body, delivery)
+                        handled.append(delivery.message_key)
+                await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.info("%s: a batch of %d failed (%s: %s); handling it one message at a time", spec.durable,
+                     len(work), type(exc).__name__, exc)
+            for raw, _, _ in work:
+                await self._process(spec, handler, raw)
+            return
+        for raw, _, _ in work:
+            await raw.ack()
+        self.stats.duplicates += len(work) - len(handled)
+        self._handled(spec, handled)
+
+    def _handled(self, spec: ConsumerSpec, keys: list[str]) -> None:
+        """Messages handled for the first time (their change committed, or nothing to change)."""
+        self.stats.processed += len(keys)
 
     async def _declare_if_lost(self, js, spec: ConsumerSpec) -> None:
         """Declare the durable consumer again when the broker no longer has it (its store was lost or
@@ -265,21 +330,20 @@ class ConsumerGroup(Generic[U]):
             log.warning("%s: the broker had lost this durable consumer; declared it again", spec.durable)
 
     async def _process(self, spec: ConsumerSpec, handler: Handler, raw: Msg) -> None:
-        meta = raw.metadata
-        headers = dict(raw.headers or {})
-        seq = meta.sequence.stream if meta else None
-        key = headers.get("Nats-Msg-Id") or message_key_without_id(spec.stream.name, seq, raw.data)
-        delivered = meta.num_delivered if meta else 1
-        delivery = Delivery(
-            subject=raw.subject, message_key=key, headers=headers, data=raw.data,
-            deliveries=delivered, stream_seq=seq, received_at=utcnow(),
-        )
+        """One message in its own transaction: handled, retried after a delay, or dead-lettered."""
+        delivery = self._delivery(spec, raw)
+        key, delivered = delivery.message_key, delivery.deliveries
         if delivered > self._max_deliver:
             await self._dead_letter(spec, delivery, f"gave up after {delivered - 1} failed deliveries")
             await raw.ack()
             return
         try:
             body = spec.decode(raw.data)
+            if body is None:  # a type this consumer does not read: nothing to change, nothing to remember
+                await raw.ack()
+                self.stats.ignored += 1
+                self._handled(spec, [key])
+                return
             async with self._uow_factory() as uow:
                 if not await uow.processed.claim(spec.durable, key):
                     self.stats.duplicates += 1
@@ -304,7 +368,7 @@ class ConsumerGroup(Generic[U]):
                 await raw.nak(delay=delay)
             return
         await raw.ack()
-        self.stats.processed += 1
+        self._handled(spec, [key])
 
     async def _dead_letter(self, spec: ConsumerSpec, delivery: Delivery, error: str) -> None:
         t = self._tables.dead_letters

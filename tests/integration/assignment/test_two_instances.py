@@ -55,20 +55,19 @@ ROSTER = [
 FIELDS = ("criminal", "land", "marriage_family")
 
 # The service's own entry point, run as `-m` runs it, with an observer that prints each message the
-# process handled (claimed and committed), so the test can tell which process did what.
+# process handled (claimed and committed, alone or in a batch), so the test can tell which process did what.
 CHILD = """
 import runpy
 from services.runtime import consumers
 
-_process = consumers.ConsumerGroup._process
+_handled = consumers.ConsumerGroup._handled
 
-async def _observed(self, spec, handler, raw):
-    before = self.stats.processed
-    await _process(self, spec, handler, raw)
-    if self.stats.processed > before:
-        print("tgpl-test handled", (raw.headers or {}).get("Nats-Msg-Id"), flush=True)
+def _observed(self, spec, keys):
+    for key in keys:
+        print("tgpl-test handled", key, flush=True)
+    _handled(self, spec, keys)
 
-consumers.ConsumerGroup._process = _observed
+consumers.ConsumerGroup._handled = _observed
 runpy.run_module("services.assignment", run_name="__main__", alter_sys=True)
 """
 
