@@ -151,8 +151,8 @@ class ConsumerStats:
 
 
 class ConsumerGroup(Generic[U]):
-    """A service's durable pull consumers, each read in stream order: a fetched batch is handled
-    message after message in one transaction (see `_process_batch`).
+    """A service's durable pull consumers, each read in stream order; consecutive messages of a
+    fetched batch share one transaction (see `_process_batch`).
 
     The pull loop is nats-py's, not a FastStream subscriber's: FastStream 0.7 runs the messages
     of a fetched batch concurrently (a decision would not see the one before it), and its batch
@@ -257,31 +257,38 @@ class ConsumerGroup(Generic[U]):
         )
 
     async def _process_batch(self, spec: ConsumerSpec, handler: Handler, batch: list[Msg]) -> None:
-        """A fetched batch in one transaction: every message's claim and change commit together, then
-        each is acknowledged (a crash in between redelivers them, and their claims make that a no-op).
-        Messages to skip (undecodable, ignored types, given up on) are settled first, one by one; if
-        anything in the transaction fails, it rolls back and the batch goes again one message at a
-        time, so a failing message is retried or dead-lettered alone."""
+        """A fetched batch, in stream order, with as few transactions as possible: consecutive messages
+        share one, their claims and changes committing together before each is acknowledged (a crash
+        in between redelivers them, and their claims make that a no-op). A redelivered or undecodable
+        message goes alone, after the ones before it committed; a type the consumer does not read is
+        acknowledged without a transaction. If a shared transaction fails, it rolls back and its
+        messages go again one at a time, so a failing message is retried or dead-lettered alone."""
         if len(batch) == 1:
             await self._process(spec, handler, batch[0])
             return
         work: list[tuple[Msg, Delivery, Any]] = []
         for raw in batch:
             delivery = self._delivery(spec, raw)
-            if delivery.deliveries > 1:  # a redelivery: it failed before, so it goes alone
-                await self._process(spec, handler, raw)
-                continue
-            try:
-                body = spec.decode(raw.data)
-            except PoisonMessage:
-                await self._process(spec, handler, raw)  # dead-letters it
-                continue
-            if body is None:
+            alone, body = delivery.deliveries > 1, None
+            if not alone:
+                try:
+                    body = spec.decode(raw.data)
+                except PoisonMessage:
+                    alone = True
+            if alone:
+                await self._together(spec, handler, work)
+                work = []
+                await self._process(spec, handler, raw)  # retried, or dead-lettered, on its own
+            elif body is None:
                 await raw.ack()
                 self.stats.ignored += 1
                 self._handled(spec, [delivery.message_key])
-                continue
-            work.append((raw, delivery, body))
+            else:
+                work.append((raw, delivery, body))
+        await self._together(spec, handler, work)
+
+    async def _together(self, spec: ConsumerSpec, handler: Handler, work: list[tuple[Msg, Delivery, Any]]) -> None:
+        """Messages handled in one transaction, then acknowledged."""
         if not work:
             return
         handled: list[str] = []
