@@ -380,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                       in_flight=args.in_flight, fetch_batch=args.fetch_batch, timeout=args.timeout,
                       database_url=args.database_url, profile=args.profile, profile_dir=args.json.parent.resolve())
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tgpl-bench-e2e-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = asyncio.run(run(options, workdir, progress=not args.quiet,
                                  log=lambda line: print(line, file=sys.stderr, flush=True)))

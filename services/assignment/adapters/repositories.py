@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,18 +18,32 @@ from services.runtime.unit_of_work import insert_ignoring_conflicts
 #: The PostgreSQL advisory lock that serialises assignment decisions across service instances.
 DECISION_LOCK = 74_250_001
 
+T = TypeVar("T")
+
 
 def _officer(row) -> Officer:
     return officer_from_record(dict(row._mapping))
 
 
 class RosterRepository:
+    """The roster. A repository lives for one transaction (a batch of decisions shares one), so what it
+    reads of the roster is kept until it writes to it, and every decision of a batch reads it once."""
+
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._kept: dict[object, object] = {}
+
+    def derived(self, key: object, compute: Callable[[], T]) -> T:
+        """A value computed from the roster (e.g. a year's targets), kept until the roster changes."""
+        if key not in self._kept:
+            self._kept[key] = compute()
+        return self._kept[key]  # type: ignore[return-value]
 
     async def all(self) -> list[Officer]:
-        rows = (await self._conn.execute(sa.select(t.officers))).all()
-        return [_officer(r) for r in rows]
+        if "all" not in self._kept:
+            rows = (await self._conn.execute(sa.select(t.officers))).all()
+            self._kept["all"] = tuple(_officer(r) for r in rows)
+        return list(self._kept["all"])  # type: ignore[arg-type]
 
     async def get(self, officer_id: str) -> tuple[Officer, int] | None:
         """An officer and the version of their entry."""
@@ -37,6 +53,7 @@ class RosterRepository:
 
     async def save(self, officer: Officer, *, changed_by: str, at: datetime, note: str | None = None) -> int | None:
         """Insert or update an officer and keep the version; the new version number, or None when unchanged."""
+        self._kept.clear()
         record = officer_record(officer)
         values = {k: v for k, v in record.items() if k != "officer_id"}
         values["appointed_on"] = officer.appointed_on
@@ -62,18 +79,25 @@ class RosterRepository:
         return [(_officer(r), r.version) for r in rows]
 
     async def mark_announced(self, officer_id: str, year: int) -> None:
+        self._kept.clear()
         await self._conn.execute(sa.update(t.officers).where(t.officers.c.officer_id == officer_id)
                                  .values(announced_year=year))
 
     async def head_office(self) -> str | None:
-        return (await self._conn.execute(
-            sa.select(t.branches.c.code).where(t.branches.c.is_head_office.is_(True)).order_by(t.branches.c.code)
-        )).scalars().first()
+        if "head_office" not in self._kept:
+            self._kept["head_office"] = (await self._conn.execute(
+                sa.select(t.branches.c.code).where(t.branches.c.is_head_office.is_(True)).order_by(t.branches.c.code)
+            )).scalars().first()
+        return self._kept["head_office"]  # type: ignore[return-value]
 
     async def branch_names(self) -> dict[str, str]:
-        return dict((await self._conn.execute(sa.select(t.branches.c.code, t.branches.c.name))).all())
+        if "branch_names" not in self._kept:
+            self._kept["branch_names"] = dict(
+                (await self._conn.execute(sa.select(t.branches.c.code, t.branches.c.name))).all())
+        return dict(self._kept["branch_names"])  # type: ignore[call-overload]
 
     async def save_branch(self, code: str, name: str, is_head_office: bool) -> None:
+        self._kept.clear()
         updated = await self._conn.execute(sa.update(t.branches).where(t.branches.c.code == code)
                                            .values(name=name, is_head_office=is_head_office))
         if updated.rowcount == 0:
@@ -81,28 +105,41 @@ class RosterRepository:
 
 
 class AssignmentRepository:
+    """Cases and decisions. It lives for one transaction: the weighted loads it sums are kept and
+    brought up to date by the decisions recorded through it, so a batch of decisions sums them once."""
+
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._locked = False
+        #: loads since a moment, by that moment, as of this transaction's own writes
+        self._loads: dict[datetime, dict[str, float]] = {}
 
     async def lock_decisions(self) -> None:
         """Serialise decisions across instances until commit, so two never count the same load.
 
         SQLite needs nothing: every transaction starts with BEGIN IMMEDIATE and holds the write lock.
         """
-        if self._conn.dialect.name == "postgresql":
+        if self._conn.dialect.name == "postgresql" and not self._locked:
             await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(DECISION_LOCK)))
+            self._locked = True
 
     async def exists(self, case_id: str) -> bool:
         return (await self._conn.execute(
             sa.select(sa.func.count()).select_from(t.cases).where(t.cases.c.case_id == case_id))).scalar_one() > 0
 
     async def loads_since(self, start: datetime) -> dict[str, float]:
-        """Weighted cases held by each officer among those opened since a moment (the quota year's start)."""
-        rows = (await self._conn.execute(
-            sa.select(t.cases.c.officer_id, sa.func.sum(t.cases.c.weight))
-            .where(t.cases.c.officer_id.is_not(None), t.cases.c.opened_at >= start)
-            .group_by(t.cases.c.officer_id))).all()
-        return {officer_id: float(total) for officer_id, total in rows}
+        """Weighted cases held by each officer among those opened since a moment (the quota year's start).
+
+        Summed once per transaction (after `lock_decisions`, so no other instance changes them meanwhile),
+        then kept current by `record`; a change of officer on a stored case makes the next call sum again.
+        """
+        if start not in self._loads:
+            rows = (await self._conn.execute(
+                sa.select(t.cases.c.officer_id, sa.func.sum(t.cases.c.weight))
+                .where(t.cases.c.officer_id.is_not(None), t.cases.c.opened_at >= start)
+                .group_by(t.cases.c.officer_id))).all()
+            self._loads[start] = {officer_id: float(total) for officer_id, total in rows}
+        return dict(self._loads[start])
 
     async def case(self, case_id: str):
         """The stored case and its current decision, or None."""
@@ -123,9 +160,9 @@ class AssignmentRepository:
                                  .values(closed_at=at))
 
     async def add_keys(self, case_id: str, keys: frozenset[str]) -> None:
-        for key in sorted(keys):
-            await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_keys).values(
-                case_id=case_id, key=key[:300]))
+        if keys:
+            await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_keys),
+                                     [{"case_id": case_id, "key": key[:300]} for key in sorted(keys)])
 
     async def set_parties(self, case_id: str, parties: dict) -> None:
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(parties=parties))
@@ -154,12 +191,17 @@ class AssignmentRepository:
         await self._conn.execute(sa.insert(t.history).values(
             case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="initial", rule=rule, reason=reason,
             candidates=candidates))
+        if officer_id is not None:
+            for start, loads in self._loads.items():
+                if opened_at >= start:
+                    loads[officer_id] = loads.get(officer_id, 0.0) + weight
 
     async def change_officer(self, *, case_id: str, officer_id: str | None, decided_at: datetime, rule: str,
                              reason: str, candidates: list[dict], kind: str, decided_by: str | None = None) -> None:
         """A new decision on an assigned case (reassignment, override, approved request), kept in the history."""
         if officer_id:
             await self.supersede_take_requests(case_id, officer_id, decided_at)
+        self._loads.clear()
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
             officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates, kind=kind,
             decided_by=decided_by))

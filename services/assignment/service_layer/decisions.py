@@ -34,19 +34,23 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_TZ)
 
 
-async def moment_for(uow: AssignmentUnitOfWork, case_id: str, parties: cf.CaseParties, when: datetime) -> Moment:
+async def moment_for(uow: AssignmentUnitOfWork, case_id: str, parties: cf.CaseParties, when: datetime, *,
+                     new_case: bool = False) -> Moment:
     """Read the roster, this quota year's weighted loads and targets, and the conflicts of this case.
 
-    Takes the decision lock first: two instances never decide on the same loads.
+    Takes the decision lock first: two instances never decide on the same loads. The roster, the
+    targets and the loads are read once per transaction (the repositories keep them, see there), so
+    a batch of decisions costs one read of each. A new case has no exclusions yet.
     """
     await uow.assignments.lock_decisions()
     at = local(when)
     officers = await uow.roster.all()
     held = await uow.assignments.held_cases(parties.lookup_keys())
-    excluded = await uow.assignments.excluded(case_id)
+    excluded = frozenset() if new_case else await uow.assignments.excluded(case_id)
     standing = Standing(
         loads=await uow.assignments.loads_since(datetime(at.year, 1, 1, tzinfo=LOCAL_TZ)),
-        targets={o.officer_id: yearly_target(o, at.year, uow.rules).value for o in officers},
+        targets=uow.roster.derived(("targets", at.year), lambda: {
+            o.officer_id: yearly_target(o, at.year, uow.rules).value for o in officers}),
         conflicts=cf.conflicts(case_id, parties, officers, held, excluded),
         group_balance=uow.rules.group_balance,
     )

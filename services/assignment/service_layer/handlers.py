@@ -38,7 +38,7 @@ async def assign_case(uow: AssignmentUnitOfWork, event: ev.CaseOpened, delivery:
     parties = parties_of(event, uow.rules)
     case = CaseToAssign(event.case_id, event.field.value, event.branch_code, event.urgent,
                         uow.rules.weight(event.field.value, event.stage))
-    decision = d.run_rule(case, await d.moment_for(uow, case.case_id, parties, event.occurred_at))
+    decision = d.run_rule(case, await d.moment_for(uow, case.case_id, parties, event.occurred_at, new_case=True))
     decided_at = utcnow()
     candidates = d.candidate_scores(decision)
     await uow.assignments.record(

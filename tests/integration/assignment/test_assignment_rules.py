@@ -24,6 +24,7 @@ from services.assignment.bootstrap import build
 from services.assignment.config import AssignmentSettings
 from services.assignment.domain.rules import LOCAL_TZ
 from services.assignment.entrypoints.web import build_web
+from services.assignment.service_layer import handlers
 from services.runtime.consumers import list_dead_letters
 from services.runtime.unit_of_work import utcnow
 from shared import events as ev
@@ -541,6 +542,44 @@ async def test_a_land_case_weighs_more_in_the_load(assignment, db_backend):
     officers = await roster(svc.client)
     assert officers["PC-B"]["load"] == pytest.approx(1.0)
     assert sum(o["load"] for o in officers.values()) == pytest.approx(2.2)
+
+
+async def test_decisions_sharing_a_transaction_count_each_other(assignment, db_backend):
+    """A fetched batch is decided in one transaction that sums the loads once and keeps them current:
+    every decision still sees the ones before it, a reassignment in the middle included."""
+    svc = assignment
+    opened = [case_opened(field="land" if i % 3 == 0 else "criminal") for i in range(9)]
+    async with svc.host.uow() as uow:
+        for event in opened[:5]:
+            await handlers.assign_case(uow, event, None)
+        await handlers.reassign_case(uow, ev.PerformerChangeRequested(
+            producer="test", case_id=opened[1].case_id, officer_id=None, reason="Đổi người thực hiện",
+            due=utcnow() + timedelta(days=3)), None)
+        for event in opened[5:]:
+            await handlers.assign_case(uow, event, None)
+        await uow.commit()
+    await svc.flush()
+    decisions = await harness.eventually(
+        lambda: _at_least(events(svc.js, ASSIGNED), len(opened) + 1))
+    assert [d["kind"] for d in decisions].count("reassignment") == 1
+    held: dict[str, float] = {}
+    checked = 0
+    for decision in decisions:  # stream order is decision order
+        for c in decision["candidates"]:
+            if c["load"] is not None:
+                assert c["load"] == pytest.approx(held.get(c["officer_id"], 0.0)), (decision["reason"], c)
+                checked += c["load"] > 0
+        if decision["previous_officer_id"]:
+            held[decision["previous_officer_id"]] -= decision["weight"]
+        held[decision["officer_id"]] = held.get(decision["officer_id"], 0.0) + decision["weight"]
+    assert checked >= 10 and len([o for o, load in held.items() if load > 0]) >= 2
+    officers = await roster(svc.client)
+    assert {o: officers[o]["load"] for o in held} == pytest.approx(held)
+
+
+async def _at_least(found, n: int):
+    found = await found
+    return found if len(found) >= n else None
 
 
 # --- patterns ------------------------------------------------------------------------------------------------
