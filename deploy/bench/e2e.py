@@ -46,7 +46,7 @@ from pathlib import Path
 import nats
 
 from deploy.bench.e2e_probes import (AssignmentWatch, Profiler, TimedSender, backlogs, consume_all, counted_once,
-                                     drained_at, figures, hot_spots, memory_of, percentile, py_spy, settle)
+                                     cpu_seconds_of, drained_at, figures, hot_spots, memory_of, percentile, py_spy, settle)
 from deploy.bench.e2e_table import render
 from deploy.bench.reporting_io import MessageFile, Progress, machine, publish, stream_messages
 from deploy.chaos.__main__ import System, _tagged
@@ -313,6 +313,13 @@ def _ms(value: float | None) -> float | None:
 # --- the run --------------------------------------------------------------------------------------
 
 
+def _cpu_used(before: float | None, after: float | None, notices: int) -> dict | None:
+    """CPU a process used during part 2: seconds, and milliseconds per notice published."""
+    if before is None or after is None:
+        return None
+    return {"seconds": round(after - before, 2), "ms_per_notice": round((after - before) * 1000 / max(notices, 1), 3)}
+
+
 async def run(options: Options, workdir: Path, *, progress: bool = False, log=print) -> dict:
     """Every part on fresh brokers and databases in `workdir`; every figure, as a JSON-ready dict."""
     started = time.perf_counter()
@@ -330,14 +337,17 @@ async def run(options: Options, workdir: Path, *, progress: bool = False, log=pr
     try:
         await system.start()
         log(f"end to end: publishing {bulk.count:,} notices")
+        pids = {s: p.pid for s, p in system.services.processes.items()}
+        pids["nats-server"] = system.broker.nodes[0].process.pid
+        cpu_before = {name: cpu_seconds_of(pid) for name, pid in pids.items()}
         result["end_to_end"] = await throughput_phase(system, bulk, options, progress)
+        result["cpu"] = {name: _cpu_used(cpu_before[name], cpu_seconds_of(pid), bulk.count)
+                         for name, pid in pids.items()}
         if steady:
             log(f"latency: {len(steady):,} notices at {options.rate:g}/s")
             result["latency"] = await latency_phase(system, steady, options, progress)
         report = await system.report()
         result["report_notices"] = report["totals"]["notices_received"]
-        pids = {s: p.pid for s, p in system.services.processes.items()}
-        pids["nats-server"] = system.broker.nodes[0].process.pid
         result["memory"] = {name: memory_of(pid) for name, pid in pids.items()}
         result["memory_after_cases"] = (result["end_to_end"]["check"]["cases"]
                                         + result.get("latency", {}).get("check", {}).get("cases", 0))

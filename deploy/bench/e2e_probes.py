@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import shutil
 import signal
 import subprocess
@@ -220,6 +221,16 @@ def memory_of(pid: int) -> dict | None:
         if key in ("VmHWM", "VmRSS"):
             found[key] = round(int(value.split()[0]) * 1024 / 1e6, 1)
     return {"peak_mb": found.get("VmHWM"), "rss_mb": found.get("VmRSS")}
+
+
+def cpu_seconds_of(pid: int) -> float | None:
+    """User + system CPU time a process has used so far, in seconds, or None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command's closing parenthesis: state is field 3, utime field 14, stime field 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- profiles ---------------------------------------------------------------------------------------

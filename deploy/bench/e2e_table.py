@@ -59,6 +59,11 @@ def rows(result: dict) -> list[list[str]]:
                     f"p50 {_ms(hops['intake']['p50_ms'])} / {_ms(hops['assignment']['p50_ms'])}, "
                     f"p99 {_ms(hops['intake']['p99_ms'])} / {_ms(hops['assignment']['p99_ms'])} ms", "", ""])
         out.append(_once_row("latency run", lat["check"]))
+    if cpu := result.get("cpu"):
+        used = [(name, c) for name, c in cpu.items() if c]
+        out.append(["  CPU per notice during end to end (ms): "
+                    + ", ".join(f"{name} {c['ms_per_notice']:.2f}" for name, c in used),
+                    f"{sum(c['ms_per_notice'] for _, c in used):.2f} ms in all", "", ""])
     cases = result["memory_after_cases"]
     for name, memory in result["memory"].items():
         peak = memory["peak_mb"] if memory else None

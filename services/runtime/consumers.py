@@ -294,8 +294,10 @@ class ConsumerGroup(Generic[U]):
         handled: list[str] = []
         try:
             async with self._uow_factory() as uow:
+                new = await uow.processed.claim_all(spec.durable, [delivery.message_key for _, delivery, _ in work])
                 for _, delivery, body in work:
-                    if await uow.processed.claim(spec.durable, delivery.message_key):
+                    if delivery.message_key in new:
+                        new.discard(delivery.message_key)  # the same key twice in a batch: handled once
                         await handler(uow, body, delivery)
                         handled.append(delivery.message_key)
                 await uow.commit()

@@ -29,11 +29,13 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table):
 
 
 class OutboxWriter:
-    """Adds messages to the outbox inside the current transaction."""
+    """Adds messages to the outbox of the current transaction: kept in order, and written in one
+    statement by `flush`, which the unit of work calls as it commits."""
 
     def __init__(self, conn: AsyncConnection, tables: MessagingTables) -> None:
         self._conn = conn
         self._table = tables.outbox
+        self._rows: list[dict] = []
         self.added = 0
 
     async def add_event(self, event: Event) -> None:
@@ -43,15 +45,15 @@ class OutboxWriter:
 
     async def add(self, subject: str, message: BaseModel, *, msg_id: str, headers: dict[str, str] | None = None) -> None:
         """Queue any contract message (e.g. an external reply) with an explicit Nats-Msg-Id."""
-        stmt = insert_ignoring_conflicts(self._conn, self._table).values(
-            msg_id=msg_id,
-            subject=subject,
-            payload=message.model_dump_json(),
-            headers=headers or {},
-            created_at=utcnow(),
-        )
-        await self._conn.execute(stmt)
+        self._rows.append({"msg_id": msg_id, "subject": subject, "payload": message.model_dump_json(),
+                           "headers": headers or {}, "created_at": utcnow()})
         self.added += 1
+
+    async def flush(self) -> None:
+        """Write the queued rows, in the order they were added (the relay publishes by id)."""
+        if self._rows:
+            rows, self._rows = self._rows, []
+            await self._conn.execute(insert_ignoring_conflicts(self._conn, self._table), rows)
 
 
 class ProcessedMessages:
@@ -63,11 +65,21 @@ class ProcessedMessages:
 
     async def claim(self, consumer: str, message_key: str) -> bool:
         """Record that `consumer` handles `message_key`; False when it already did."""
-        stmt = insert_ignoring_conflicts(self._conn, self._table).values(
-            consumer=consumer, message_key=message_key, processed_at=utcnow()
-        )
-        result = await self._conn.execute(stmt)
+        result = await self._conn.execute(insert_ignoring_conflicts(self._conn, self._table),
+                                          {"consumer": consumer, "message_key": message_key, "processed_at": utcnow()})
         return result.rowcount == 1
+
+    async def claim_all(self, consumer: str, message_keys: list[str]) -> set[str]:
+        """Record that `consumer` handles each of `message_keys`, in one statement; the keys it had not
+        handled before (those to handle now)."""
+        if not message_keys:
+            return set()
+        at = utcnow()
+        stmt = (insert_ignoring_conflicts(self._conn, self._table)
+                .values([{"consumer": consumer, "message_key": key, "processed_at": at}
+                         for key in dict.fromkeys(message_keys)])
+                .returning(self._table.c.message_key))
+        return set((await self._conn.execute(stmt)).scalars())
 
 
 class UnitOfWork:
@@ -98,6 +110,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Commit everything done in this unit of work, then wake the outbox relay."""
+        await self.outbox.flush()
         await self._tx.commit()
         if self.outbox.added and self._on_outbox:
             self._on_outbox()

@@ -39,6 +39,8 @@ async def test_the_benchmark_counts_every_notice_once_and_reports_every_figure(t
     assert result["report_notices"] == 550
     assert set(result["memory"]) == {*SERVICES, "nats-server"}
     assert all(m["peak_mb"] > 10 for m in result["memory"].values())
+    assert set(result["cpu"]) == {*SERVICES, "nats-server"}
+    assert all(c["seconds"] > 0 for c in result["cpu"].values())
     table = render(result, markdown=True)
     assert "| end to end: every notice counted once, every case assigned once | counted 300/300, lost 0" in table
     assert "| peak RSS intake (after " in table

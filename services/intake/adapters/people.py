@@ -31,7 +31,7 @@ class PersonRepository:
     async def add(self, person: PersonRecord) -> str:
         """Store a new person with their blocking keys; returns the person_id."""
         person_id = person.person_id or str(uuid.uuid4())
-        await self._conn.execute(sa.insert(t.persons).values(
+        await self._conn.execute(sa.insert(t.persons), dict(
             person_id=person_id, full_name=person.full_name, birth_date=person.birth_date,
             national_id=person.national_id, commune_code=person.commune_code, gender=person.gender,
             created_at=utcnow()))
@@ -40,9 +40,9 @@ class PersonRepository:
 
     async def index(self, person_id: str, person: PersonRecord) -> None:
         """Add the blocking keys of another record of the same person (a merged notice)."""
-        for key in blocking_keys(person):
-            await self._conn.execute(insert_ignoring_conflicts(self._conn, t.person_keys).values(
-                key=key[:250], person_id=person_id))
+        rows = [{"key": key[:250], "person_id": person_id} for key in blocking_keys(person)]
+        if rows:
+            await self._conn.execute(insert_ignoring_conflicts(self._conn, t.person_keys), rows)
 
 
 class MatterRepository:
@@ -69,7 +69,7 @@ class MatterRepository:
 
     async def add(self, person_id: str, field: str, case_id: str | None) -> str:
         matter_id = str(uuid.uuid4())
-        await self._conn.execute(sa.insert(t.matters).values(
+        await self._conn.execute(sa.insert(t.matters), dict(
             matter_id=matter_id, person_id=person_id, field=field, closed=False, case_id=case_id))
         return matter_id
 
@@ -77,7 +77,7 @@ class MatterRepository:
         await self._conn.execute(sa.update(t.matters).where(t.matters.c.matter_id == matter_id).values(case_id=case_id))
 
     async def add_ref(self, matter_id: str, ref: MatterRef) -> None:
-        await self._conn.execute(sa.insert(t.matter_refs).values(
+        await self._conn.execute(sa.insert(t.matter_refs), dict(
             matter_id=matter_id, agency_kind=str(ref.agency_kind), agency_code=ref.agency_code,
             agency_case_ref=ref.agency_case_ref, notice_key=ref.notice_key, received_at=ref.received_at,
             summary=ref.summary))
