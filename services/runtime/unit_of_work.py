@@ -108,8 +108,12 @@ class UnitOfWork:
     def _open(self, conn: AsyncConnection) -> None:
         """Hook for subclasses: build repositories on the connection."""
 
+    async def _before_commit(self) -> None:
+        """Hook for subclasses: write what they gathered during the transaction (e.g. a batch's rows)."""
+
     async def commit(self) -> None:
         """Commit everything done in this unit of work, then wake the outbox relay."""
+        await self._before_commit()
         await self.outbox.flush()
         await self._tx.commit()
         if self.outbox.added and self._on_outbox:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from services.reporting.domain.corrective_actions import ActionFact, count_actions
 from services.reporting.domain.reports import (PERIODIC_KINDS, closed_periods, figures_fingerprint, next_revision,
                                                period_bounds, period_of, report_id)
-from services.reporting.service_layer.projections import PROJECTIONS, apply
+from services.reporting.service_layer.projections import PROJECTIONS
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.runtime.consumers import Delivery
 from services.runtime.unit_of_work import utcnow
@@ -31,8 +31,9 @@ class Rebuilding(Exception):
 
 
 async def project(uow: ReportingUnitOfWork, event: ev.Event, _d: Delivery) -> None:
-    """The one handler of every event reporting reads: its rows, in the consumer's transaction."""
-    await apply(uow.conn, [PROJECTIONS[type(event)](event)], uow.tz)
+    """The one handler of every event reporting reads: its rows, written in the consumer's transaction
+    as it commits, with the rest of the batch's."""
+    uow.projections.append(PROJECTIONS[type(event)](event))
 
 
 INTAKE_HANDLERS = {cls: project for cls in (ev.NoticeReceived, ev.NoticeRejected, ev.MissedBeneficiaryDetected,

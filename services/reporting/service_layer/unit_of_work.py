@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.reporting.adapters.dashboards import DashboardRepository
 from services.reporting.adapters.repositories import FiguresRepository, ReadModelRepository, ReportRepository
+from services.reporting.service_layer.projections import Projection, apply
 from services.runtime.messaging_tables import MessagingTables
 from services.runtime.unit_of_work import UnitOfWork
 
@@ -14,6 +15,10 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class ReportingUnitOfWork(UnitOfWork):
+    """`projections` gathers the rows of the events a transaction handles (a fetched batch shares one);
+    they are written as it commits, one statement per kind of row (projections commute, so the order
+    within a transaction does not matter)."""
+
     def __init__(self, engine: AsyncEngine, tables: MessagingTables, on_outbox: Callable[[], None] | None = None,
                  *, tz: ZoneInfo = LOCAL_TZ) -> None:
         super().__init__(engine, tables, on_outbox)
@@ -24,3 +29,9 @@ class ReportingUnitOfWork(UnitOfWork):
         self.figures = FiguresRepository(conn)
         self.reports = ReportRepository(conn)
         self.dashboards = DashboardRepository(conn)
+        self.projections: list[Projection] = []
+
+    async def _before_commit(self) -> None:
+        if self.projections:
+            projections, self.projections = self.projections, []
+            await apply(self.conn, projections, self.tz)
