@@ -104,6 +104,18 @@ class RosterRepository:
             await self._conn.execute(sa.insert(t.branches).values(code=code, name=name, is_head_office=is_head_office))
 
 
+#: Statements of every decision, built once (building one and its cache key costs more than running it).
+_CASE_EXISTS = sa.select(sa.literal(1)).where(t.cases.c.case_id == sa.bindparam("case_id"))
+_INSERT_CASE = sa.insert(t.cases)
+_INSERT_HISTORY = sa.insert(t.history)
+_HELD_CASES = (
+    sa.select(t.history.c.officer_id, t.cases.c.case_id, t.cases.c.parties)
+    .select_from(t.history.join(t.cases, t.cases.c.case_id == t.history.c.case_id))
+    .where(t.history.c.case_id.in_(sa.select(t.case_keys.c.case_id)
+                                   .where(t.case_keys.c.key.in_(sa.bindparam("keys", expanding=True))).distinct()),
+           t.history.c.officer_id.is_not(None)))
+
+
 class AssignmentRepository:
     """Cases and decisions. It lives for one transaction: the weighted loads it sums are kept and
     brought up to date by the decisions recorded through it, so a batch of decisions sums them once."""
@@ -124,8 +136,7 @@ class AssignmentRepository:
             self._locked = True
 
     async def exists(self, case_id: str) -> bool:
-        return (await self._conn.execute(
-            sa.select(sa.func.count()).select_from(t.cases).where(t.cases.c.case_id == case_id))).scalar_one() > 0
+        return (await self._conn.execute(_CASE_EXISTS, {"case_id": case_id})).first() is not None
 
     async def loads_since(self, start: datetime) -> dict[str, float]:
         """Weighted cases held by each officer among those opened since a moment (the quota year's start).
@@ -171,11 +182,7 @@ class AssignmentRepository:
         """Cases sharing a matter or a party key, with every officer who held each of them."""
         if not keys:
             return []
-        case_ids = sa.select(t.case_keys.c.case_id).where(t.case_keys.c.key.in_(sorted(keys))).distinct()
-        rows = (await self._conn.execute(
-            sa.select(t.history.c.officer_id, t.cases.c.case_id, t.cases.c.parties)
-            .select_from(t.history.join(t.cases, t.cases.c.case_id == t.history.c.case_id))
-            .where(t.history.c.case_id.in_(case_ids), t.history.c.officer_id.is_not(None)))).all()
+        rows = (await self._conn.execute(_HELD_CASES, {"keys": sorted(keys)})).all()
         # One entry per officer and case (PostgreSQL cannot DISTINCT over a JSON column).
         unique = {(r.officer_id, r.case_id): r for r in rows}
         return [HeldCase(r.officer_id, r.case_id, parties_from_record(r.parties)) for r in unique.values()]
@@ -184,11 +191,11 @@ class AssignmentRepository:
                      weight: float, stage: str | None, agency_code: str | None, parties: dict,
                      officer_id: str | None, decided_at: datetime, rule: str, reason: str,
                      candidates: list[dict]) -> None:
-        await self._conn.execute(sa.insert(t.cases).values(
+        await self._conn.execute(_INSERT_CASE, dict(
             case_id=case_id, field=field, branch_code=branch_code, urgent=urgent, opened_at=opened_at,
             weight=weight, stage=stage, agency_code=agency_code, parties=parties, officer_id=officer_id,
             decided_at=decided_at, rule=rule, reason=reason, candidates=candidates, kind="initial"))
-        await self._conn.execute(sa.insert(t.history).values(
+        await self._conn.execute(_INSERT_HISTORY, dict(
             case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="initial", rule=rule, reason=reason,
             candidates=candidates))
         if officer_id is not None:

@@ -4,7 +4,7 @@ go through here, so a decision is explained and published the same way whoever m
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.assignment.adapters.records import parties_from_record
@@ -69,7 +69,8 @@ def stored_case(row) -> tuple[CaseToAssign, cf.CaseParties]:
 
 
 def candidate_scores(decision: Decision) -> list[ev.CandidateScore]:
-    return [ev.CandidateScore(**asdict(c)) for c in decision.candidates]
+    # vars, not asdict: a candidate holds only plain values, and asdict deep-copies (a fifth of a decision's time).
+    return [ev.CandidateScore(**vars(c)) for c in decision.candidates]
 
 
 async def publish(uow: AssignmentUnitOfWork, cause: ev.Event | None, case: CaseToAssign, officer: Officer | None,

@@ -165,6 +165,20 @@ _LINK_MATTER = sa.update(t.cases).where(t.cases.c.case_id == sa.bindparam("key_c
     person_id=sa.bindparam("person_id"), matter_id=sa.bindparam("matter_id"))
 
 
+#: A new assignment answers a pending change-of-performer application; a closed case stays closed.
+#: An older decision arriving after a newer one (a replay by `tgpl republish`) changes nothing.
+_RECORD_ASSIGNMENT = sa.update(t.cases).where(
+    t.cases.c.case_id == sa.bindparam("key_case_id"),
+    sa.or_(t.cases.c.assigned_at.is_(None), t.cases.c.assigned_at <= sa.bindparam("assigned_at"))).values(
+    officer_id=sa.bindparam("officer_id"), assigned_at=sa.bindparam("assigned_at"),
+    assignment_reason=sa.bindparam("assignment_reason"),
+    status=sa.case((t.cases.c.status == CaseStatus.CLOSED, CaseStatus.CLOSED), else_=CaseStatus.ASSIGNED),
+    performer_change_due=sa.case(
+        (sa.and_(t.cases.c.performer_change_requested_at.is_not(None),
+                 t.cases.c.performer_change_requested_at < sa.bindparam("assigned_at")), None),
+        else_=t.cases.c.performer_change_due))
+
+
 class CaseRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -218,17 +232,8 @@ class CaseRepository:
         await self._conn.execute(_LINK_MATTER, {"key_case_id": case_id, "person_id": person_id, "matter_id": matter_id})
 
     async def record_assignment(self, case_id: str, officer_id: str, assigned_at: datetime, reason: str) -> None:
-        # A new assignment answers a pending change-of-performer application; a closed case stays closed.
-        # An older decision arriving after a newer one (a replay by `tgpl republish`) changes nothing.
-        await self._conn.execute(sa.update(t.cases).where(
-            t.cases.c.case_id == case_id,
-            sa.or_(t.cases.c.assigned_at.is_(None), t.cases.c.assigned_at <= assigned_at)).values(
-            officer_id=officer_id, assigned_at=assigned_at, assignment_reason=reason,
-            status=sa.case((t.cases.c.status == CaseStatus.CLOSED, CaseStatus.CLOSED), else_=CaseStatus.ASSIGNED),
-            performer_change_due=sa.case(
-                (sa.and_(t.cases.c.performer_change_requested_at.is_not(None),
-                         t.cases.c.performer_change_requested_at < assigned_at), None),
-                else_=t.cases.c.performer_change_due)))
+        await self._conn.execute(_RECORD_ASSIGNMENT, {"key_case_id": case_id, "officer_id": officer_id,
+                                                      "assigned_at": assigned_at, "assignment_reason": reason})
 
     async def add_performers(self, case_id: str, officer_ids: list[str | None], since: datetime) -> None:
         """Remember officers as performers of a case, now or before; one already known keeps its date."""
