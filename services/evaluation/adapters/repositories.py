@@ -26,6 +26,11 @@ async def _upsert(conn: AsyncConnection, table: sa.Table, key: dict[str, Any], v
         await conn.execute(sa.insert(table).values(**key, **values))
 
 
+#: Statements of every event, built once (building one and its cache key costs more than running it).
+_CLAIMED_CASE = sa.select(t.register).where(t.register.c.case_id == sa.bindparam("case_id")).with_for_update()
+_SAVE_CASE = sa.update(t.register).where(t.register.c.case_id == sa.bindparam("key_case_id"))
+
+
 class RegisterRepository:
     """Cases and every officer who ever held each of them."""
 
@@ -42,21 +47,19 @@ class RegisterRepository:
         Intake's and assignment's consumers update the same row from two streams at once; the
         lock makes one wait for the other instead of overwriting what it just wrote.
         """
-        await self._conn.execute(insert_ignoring_conflicts(self._conn, t.register).values(case_id=case_id))
-        row = (await self._conn.execute(
-            sa.select(t.register).where(t.register.c.case_id == case_id).with_for_update())).one()
+        await self._conn.execute(insert_ignoring_conflicts(self._conn, t.register), {"case_id": case_id})
+        row = (await self._conn.execute(_CLAIMED_CASE, {"case_id": case_id})).one()
         return case_from_row(row)
 
     async def save(self, case: CaseRecord) -> None:
         """Write a claimed case back."""
         values = case_values(case)
-        await self._conn.execute(sa.update(t.register).where(t.register.c.case_id == values.pop("case_id"))
-                                 .values(**values))
+        await self._conn.execute(_SAVE_CASE, {"key_case_id": values.pop("case_id"), **values})
 
     async def add_officer(self, case_id: str, officer_id: str, at: datetime) -> None:
         """Remember that an officer held the case (idempotent)."""
-        await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_officers).values(
-            case_id=case_id, officer_id=officer_id, first_seen_at=at))
+        await self._conn.execute(insert_ignoring_conflicts(self._conn, t.case_officers),
+                                 {"case_id": case_id, "officer_id": officer_id, "first_seen_at": at})
 
     async def officers_of(self, case_id: str) -> frozenset[str]:
         """Every officer who ever held the case."""
