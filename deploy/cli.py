@@ -40,7 +40,7 @@ def cmd_streams(args: argparse.Namespace) -> int:
     from services.runtime.streams import ensure_streams
 
     from deploy.local.credentials import cli_login, load_identities, nats_credentials_file
-    from deploy.local.nats_identities import OPERATOR, ensure_province_consumers
+    from deploy.local.nats_identities import OPERATOR, PROVINCE, Identity, ensure_province_consumers
 
     if args.credentials:
         found = load_identities(Path(args.credentials))
@@ -49,18 +49,45 @@ def cmd_streams(args: argparse.Namespace) -> int:
     else:
         found = None
     login = found.find(OPERATOR).connect_options() if found else cli_login(OPERATOR)
+    provinces = found.of_role(PROVINCE) if found else []
+    if args.reference_dir:  # a deployment's operator has no credentials file: the province codes suffice
+        from deploy.nats_config import reference_codes
 
-    async def run() -> None:
-        nc = await nats.connect(args.nats_url, **login)
+        known = {identity.code for identity in provinces}
+        provinces += [Identity(role=PROVINCE, code=code, password="")
+                      for code in reference_codes(Path(args.reference_dir))[1] if code not in known]
+    servers = [url.strip() for url in args.nats_url.split(",") if url.strip()]
+
+    async def quiet(_exc: Exception) -> None:  # each failed attempt is reported once, below
+        return None
+
+    async def declare() -> list[str]:
+        nc = await nats.connect(servers, connect_timeout=2, max_reconnect_attempts=2, error_cb=quiet, **login)
         try:
-            for line in await ensure_streams(nc.jetstream(), replicas=args.replicas):
-                print(line)
-            for line in await ensure_province_consumers(nc.jetstream(), found.identities if found else []):
-                print(line)
+            return [*await ensure_streams(nc.jetstream(), replicas=args.replicas),
+                    *await ensure_province_consumers(nc.jetstream(), provinces)]
         finally:
             await nc.close()
 
-    asyncio.run(run())
+    async def run() -> list[str]:
+        # A cluster that has just started answers only once it has elected its meta leader.
+        deadline = time.monotonic() + args.wait
+        while True:
+            try:
+                return await declare()
+            except Exception as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                print(f"streams: not yet ({type(exc).__name__}: {exc}); trying again", file=sys.stderr)
+                await asyncio.sleep(2.0)
+
+    try:
+        lines = asyncio.run(run())
+    except Exception as exc:  # after --wait: say what failed, not a traceback
+        print(f"tgpl streams: {type(exc).__name__}: {exc} ({args.nats_url})", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -223,6 +250,102 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from deploy.local.credentials import cli_login
+    from deploy.local.nats_identities import OPERATOR
+    from deploy.status import SERVICES, Limits, gather_status, render_text
+
+    tz = ZoneInfo(os.environ.get("TGPL_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    limits = Limits(max_outbox_age_s=args.max_outbox_age, max_lag=args.max_lag, health=not args.no_health,
+                    timeout_s=args.timeout)
+    servers = [url.strip() for url in args.nats_url.split(",") if url.strip()]
+    report = asyncio.run(gather_status(list(dict.fromkeys(args.service or SERVICES)), servers=servers,
+                                       login=cli_login(OPERATOR), limits=limits, tz=tz))
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else render_text(report))
+    return 0 if report["ok"] else 1
+
+
+def _timezone() -> ZoneInfo:
+    return ZoneInfo(os.environ.get("TGPL_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    from deploy.dead_letters import command
+
+    return command(args, _timezone())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from nats.errors import NoServersError
+
+    from deploy.backup import BackupError, backup, default_backup_dir
+    from deploy.jetstream_snapshots import SnapshotFailed
+    from deploy.local.credentials import cli_login
+    from deploy.local.nats_identities import OPERATOR
+
+    out = Path(args.out) if args.out else default_backup_dir()
+    data_dir = Path(os.environ.get("TGPL_DATA_DIR", "var")).resolve()
+    print(f"backing up {data_dir} and the streams on {args.nats_url} into {out}", file=sys.stderr)
+    try:
+        manifest = asyncio.run(backup(out, data_dir=data_dir, nats_url=args.nats_url, login=cli_login(OPERATOR),
+                                      say=lambda line: print(line, file=sys.stderr)))
+    except (BackupError, SnapshotFailed) as exc:
+        print(f"tgpl backup: {exc}", file=sys.stderr)
+        return 1
+    except NoServersError:
+        print(f"tgpl backup: no NATS server answers at {args.nats_url}", file=sys.stderr)
+        return 1
+    print(json.dumps({"backup": str(out.resolve()), **manifest}, indent=2))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from deploy.backup import BackupError, restore
+    from deploy.jetstream_snapshots import SnapshotFailed
+    from deploy.local.supervisor import Layout
+
+    if os.environ.get("TGPL_NATS_URL"):
+        print("tgpl restore: TGPL_NATS_URL is set: tgpl restore puts the streams into the embedded server's store; "
+              "restore them on your own server with `nats stream restore <backup>/streams/<STREAM>`",
+              file=sys.stderr)
+        return 2
+    layout = Layout.from_env(demo=False, demo_notices=0)
+    print(f"restoring {args.backup} into {layout.data_dir}", file=sys.stderr)
+    try:
+        summary = asyncio.run(restore(Path(args.backup), data_dir=layout.data_dir, force=args.force,
+                                      ports={"nats": layout.nats_port, **layout.ports},
+                                      say=lambda line: print(line, file=sys.stderr)))
+    except (BackupError, SnapshotFailed) as exc:
+        print(f"tgpl restore: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary, indent=2))
+    print("restored; start the system with `tgpl up` (the same TGPL_DATA_DIR)", file=sys.stderr)
+    return 0
+
+
+def cmd_deploy_secrets(args: argparse.Namespace) -> int:
+    from deploy.deployment_secrets import DeploymentSecrets, UnusablePasswords, generate
+    from deploy.nats_config import DEMO_DATA
+
+    settings = DeploymentSecrets(out=Path(args.out), reference_dir=Path(args.reference_dir or DEMO_DATA),
+                                 database_host=args.database_host, database_prefix=args.database_prefix,
+                                 nats_url=args.nats_url)
+    if args.routes is not None:
+        settings.nats.routes = [route for route in args.routes.split(",") if route]
+    try:
+        created = generate(settings)
+    except UnusablePasswords as exc:
+        print(f"tgpl deploy-secrets: {exc}", file=sys.stderr)
+        return 1
+    for source, names in created.items():
+        if names:
+            print(f"generated {len(names)} new password(s) in {settings.secrets / source}: {', '.join(names)}",
+                  file=sys.stderr)
+    print(f"wrote {settings.out / '.env'} and {settings.secrets}/ (secret: never commit them); "
+          f"identities for {settings.reference_dir}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tgpl", description="tgpl: legal aid center system (operator commands)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -239,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     streams.add_argument("--credentials", default=None,
                          help="a credentials file (`tgpl nats-config --credentials`): connect as its operator and "
                               "declare each province system's consumer (default: the data dir's, as `tgpl up` made it)")
+    streams.add_argument("--reference-dir", default=None,
+                         help="also declare the consumer of each province system in this reference data's "
+                              "province_systems.json (a deployment's `streams` job)")
+    streams.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                         help="keep trying this long while the servers do not answer yet (a cluster starting)")
     streams.set_defaults(func=cmd_streams)
 
     contracts = sub.add_parser("contracts", help="JSON Schema and AsyncAPI documents of every message")
@@ -287,6 +415,71 @@ def build_parser() -> argparse.ArgumentParser:
     nats_config.add_argument("--check", action="store_true", help="only check that deploy/nats/nats-server.conf is "
                                                                   "what the code renders")
     nats_config.set_defaults(func=cmd_nats_config)
+
+    secrets = sub.add_parser("deploy-secrets", help="generate (once) and write out the secrets of a cluster deployment: "
+                                                    "deploy/compose, deploy/kubernetes (docs/deploy.md)")
+    secrets.add_argument("--out", default="deploy/compose",
+                         help="where .env and secrets/ go (default: deploy/compose; both are in .gitignore)")
+    secrets.add_argument("--reference-dir", default=os.environ.get("TGPL_REFERENCE_DIR"),
+                         help="the center's reference data: NATS users for its agencies and province systems, "
+                              "first passwords for its users.json (default: the demo's)")
+    secrets.add_argument("--database-host", default="postgres:5432", help="PostgreSQL host[:port] the services reach")
+    secrets.add_argument("--database-prefix", default="tgpl_",
+                         help="each service's database and role is <prefix><service> (default: tgpl_)")
+    secrets.add_argument("--nats-url", default="nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222",
+                         help="the cluster's client URLs, comma-separated, as the services reach them")
+    secrets.add_argument("--routes", default=None,
+                         help="comma-separated cluster routes of nats-server.conf (default: nats-1..3:6222)")
+    secrets.set_defaults(func=cmd_deploy_secrets)
+
+    status = sub.add_parser("status", help="streams, consumers and their lag, outbox backlogs, dead letters, per "
+                                           "service; exit status 1 when something is wrong (docs/operations.md)")
+    status.add_argument("--json", action="store_true", help="one JSON document instead of tables")
+    status.add_argument("--service", action="extend", nargs="+", choices=REPUBLISHED_SERVICES,
+                        help="only these services' databases and health (default: all); the broker is shown whole")
+    status.add_argument("--max-outbox-age", type=float, default=60.0, metavar="SECONDS",
+                        help="an unpublished outbox row older than this is a problem (default: 60)")
+    status.add_argument("--max-lag", type=int, default=None, metavar="MESSAGES",
+                        help="a service's consumer with more unfinished messages is a problem (default: no limit)")
+    status.add_argument("--no-health", action="store_true", help="do not ask the services' /healthz")
+    status.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for each source")
+    status.add_argument("--nats-url", default=_nats_url())
+    status.set_defaults(func=cmd_status)
+
+    dead = sub.add_parser("dead-letters", help="the messages services gave up on: list, show, retry "
+                                               "(shows personal data: an operator's tool)")
+    dead_sub = dead.add_subparsers(dest="action", required=True)
+    dead_list = dead_sub.add_parser("list", help="newest first, from the services' databases")
+    dead_list.add_argument("--service", action="extend", nargs="+", choices=REPUBLISHED_SERVICES,
+                           help="only these services (default: all)")
+    dead_list.add_argument("--consumer", default=None, help="only this durable consumer's")
+    dead_list.add_argument("--status", choices=["waiting", "retried"], default=None,
+                           help="only those waiting for a retry, or only those retried (default: both)")
+    dead_list.add_argument("--limit", type=int, default=100)
+    dead_list.add_argument("--json", action="store_true")
+    dead_show = dead_sub.add_parser("show", help="one or more letters whole: payload, headers, error")
+    dead_show.add_argument("letters", nargs="+", metavar="SERVICE:ID")
+    dead_show.add_argument("--json", action="store_true")
+    dead_retry = dead_sub.add_parser("retry", help="have the running service handle letters again (exactly once)")
+    dead_retry.add_argument("letters", nargs="*", metavar="SERVICE:ID")
+    dead_retry.add_argument("--consumer", default=None, help="every waiting letter of this durable consumer")
+    dead_retry.add_argument("--service", action="extend", nargs="+", choices=REPUBLISHED_SERVICES,
+                            help="with --consumer: look only in these services")
+    dead_retry.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each service")
+    dead_retry.add_argument("--json", action="store_true")
+    dead_retry.add_argument("--nats-url", default=_nats_url())
+    dead.set_defaults(func=cmd_dead_letters)
+
+    backup = sub.add_parser("backup", help="save the running embedded system: databases, streams, credentials")
+    backup.add_argument("--out", default=None, help="a new directory (default: ./tgpl-backup-<UTC time>)")
+    backup.add_argument("--nats-url", default=_nats_url())
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup into an empty data dir (TGPL_DATA_DIR)")
+    restore.add_argument("backup", help="the directory `tgpl backup` wrote")
+    restore.add_argument("--force", action="store_true",
+                         help="replace the data dir's databases, streams and credentials (moved aside, not deleted)")
+    restore.set_defaults(func=cmd_restore)
 
     report = sub.add_parser("report", help="ask for an ad hoc report (EXTERNAL.md §2) and print it")
     today = _local_today()

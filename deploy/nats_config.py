@@ -30,6 +30,8 @@ class DeploymentOptions:
     store_dir: str = "/data/jetstream"
     server_name: str = "$TGPL_NATS_SERVER_NAME"
     routes: list[str] = field(default_factory=lambda: [f"nats-route://nats-{n}:6222" for n in (1, 2, 3)])
+    #: "host:port" of the HTTP monitoring endpoint (`/healthz`), or None for none
+    monitor: str | None = None
 
 
 def reference_codes(reference_dir: Path) -> tuple[list[str], list[str]]:
@@ -57,7 +59,7 @@ def render(options: DeploymentOptions, credentials: Path | None = None) -> str:
     )
     return header + server_config(port=options.port, store_dir=options.store_dir, name=options.server_name,
                                   host=options.host, identities=identities, passwords_from_env=credentials is None,
-                                  cluster_routes=options.routes)
+                                  cluster_routes=options.routes, monitor=options.monitor)
 
 
 def _shown(path: Path) -> str:

@@ -27,6 +27,12 @@ REPORT_SUBJECTS: dict[str, str] = {
     "adhoc": REPORTS_ADHOC,
 }
 
+# --- operations (core request-reply, in no stream; only the operator identity may send them) ----
+def dead_letter_retry_subject(service: str) -> str:
+    """Where a service takes `tgpl dead-letters retry` requests for its own dead letters."""
+    return f"tgpl.ops.{service}.dead_letters.retry"
+
+
 # --- internal events ----------------------------------------------------------------------------
 EVENT_SUBJECTS: dict[type[ev.Event], str] = {
     ev.NoticeReceived: "tgpl.intake.notice_received",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import string
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,8 +46,15 @@ def staff_passwords_file(data_dir: Path) -> Path:
 
 
 def new_password() -> str:
-    """A fresh random password (about 190 bits, URL-safe characters only)."""
-    return secrets.token_urlsafe(24)
+    """A fresh random password (about 195 bits, URL-safe characters only) that starts with a letter:
+    nats-server reads a `$TGPL_NATS_PASSWORD_…` reference's value as a configuration value, and one
+    starting with `-` or a digit fails to parse ("12-…" as a date) or turns into a number."""
+    return secrets.choice(string.ascii_letters) + secrets.token_urlsafe(24)
+
+
+def usable_in_nats_config(password: str) -> bool:
+    """Whether nats-server reads this password back unchanged from an environment variable."""
+    return bool(password) and password[0].isascii() and password[0].isalpha()
 
 
 def make_private_dir(path: Path) -> None:

@@ -3,7 +3,8 @@
 The launcher's embedded server, `tgpl nats-config` (deploy/nats/) and the tests all render their
 `authorization` block from here. Four kinds of identity:
 
-- the operator (`tgpl-operator`): everything; declares streams and consumers, runs admin commands;
+- the operator (`tgpl-operator`): everything; declares streams and consumers, runs admin commands
+  (`tgpl dead-letters retry`, `tgpl backup`, `tgpl restore`);
 - one user per service (`tgpl-<service>`): publishes only its own subjects, uses JetStream but may
   not create, change, purge or delete streams;
 - one user per sending agency (`agency-<code>`): publishes `tgpl.inbound.referral` and reads only
@@ -48,8 +49,12 @@ SERVICE_PUBLISHES: dict[str, tuple[str, ...]] = {
     "evaluation": (subjects.EVALUATION_EVENTS,),
     "reporting": tuple(subjects.REPORT_SUBJECTS.values()),
 }
-#: Core subscriptions a service makes besides its inbox (its JetStream consumers are pulled through the API).
-SERVICE_SUBSCRIBES: dict[str, tuple[str, ...]] = {"reporting": (subjects.REPORTS_REQUEST,)}
+#: Core subscriptions a service makes besides its inbox (its JetStream consumers are pulled through the API):
+#: the operator's requests to retry its dead letters, and reporting's report requests.
+SERVICE_SUBSCRIBES: dict[str, tuple[str, ...]] = {
+    service: (subjects.dead_letter_retry_subject(service), *((subjects.REPORTS_REQUEST,) if service == "reporting" else ()))
+    for service in SERVICES
+}
 
 
 class IdentityError(ValueError):
@@ -133,8 +138,9 @@ def permissions(identity: Identity) -> Permissions | None:
             publish=(*SERVICE_PUBLISHES[identity.code], "$JS.API.>", "$JS.ACK.>"),
             publish_deny=STREAM_ADMINISTRATION,
             subscribe=(inbox, *SERVICE_SUBSCRIBES.get(identity.code, ())),
-            # reporting answers report requests on the requester's inbox
-            allow_responses=identity.code == "reporting",
+            # every service answers the operator's dead-letter retries, reporting also report requests,
+            # on the requester's inbox
+            allow_responses=True,
         )
     if identity.role == AGENCY:
         return Permissions(publish=(subjects.INBOUND_REFERRAL,),

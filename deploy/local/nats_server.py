@@ -71,16 +71,18 @@ def free_port() -> int:
 
 def server_config(*, port: int, store_dir: Path | str, name: str = "tgpl-local", host: str = "127.0.0.1",
                   identities: Sequence[Identity] | None = None, passwords_from_env: bool = False,
-                  cluster_routes: Sequence[str] = (), cluster_port: int = 6222) -> str:
+                  cluster_routes: Sequence[str] = (), cluster_port: int = 6222, monitor: str | None = None) -> str:
     """nats-server configuration: the one-machine setup's, or a cluster node's with `cluster_routes`.
     With `identities` only they may connect, each with its permissions (deploy/local/nats_identities.py);
     passwords are written in plain text (keep the file 0600), or as `$TGPL_NATS_PASSWORD_…` references
-    with `passwords_from_env`. A `name` starting with `$` is a variable too (one config for every node)."""
+    with `passwords_from_env`. A `name` starting with `$` is a variable too (one config for every node).
+    `monitor` ("host:port") turns on the HTTP monitoring endpoint (`/healthz` for health checks)."""
     config = (
         f"server_name: {name if name.startswith('$') else json.dumps(name)}\n"
         f'listen: "{host}:{port}"\n'
         "max_payload: 1MB\n"
-        "jetstream {\n"
+        + (f'http: "{monitor}"\n' if monitor else "")
+        + "jetstream {\n"
         f'  store_dir: "{store_dir}"\n'
         # Jepsen's analysis of NATS 2.12.1: the default lazy fsync lost acknowledged writes.
         "  sync_interval: always\n"

@@ -230,9 +230,11 @@ class Supervisor:
 
     async def start_services(self) -> None:
         for service in SERVICES:
-            await self._spawn(service, [sys.executable, "-m", f"services.{service}"],
-                              self.layout.service_env(service, self.nats_url, self.identities.find(SERVICE, service),
-                                                      self.staff_passwords))
+            env = self.layout.service_env(service, self.nats_url, self.identities.find(SERVICE, service),
+                                          self.staff_passwords)
+            # The services write into a pipe (JSON logs by default); whoever reads this terminal gets text.
+            env.setdefault("TGPL_LOG_FORMAT", "text" if self.out.isatty() else "json")
+            await self._spawn(service, [sys.executable, "-m", f"services.{service}"], env)
         async with httpx.AsyncClient() as client:
             for service in SERVICES:
                 await self._wait_healthy(client, service)
@@ -268,6 +270,7 @@ class Supervisor:
             f"  Credentials (NATS, staff)  {credentials_dir(self.layout.data_dir)}",
             "  Send notices:              tgpl simulate --rate 20 --count 200",
             "  Ask for a report:          tgpl report --start 2026-11-01 --end 2026-11-30",
+            "  Status (lag, backlogs):    tgpl status   (Prometheus: /metrics on each port above)",
             "Press Ctrl-C to stop everything.",
             "",
         ]

@@ -13,12 +13,12 @@ import hashlib
 import json
 import re
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as FetchTimeoutError
@@ -27,6 +27,8 @@ from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 
 from services.runtime.messaging_tables import MessagingTables
+from services.runtime.metrics import DEAD_LETTERED, RETRIED, ConsumerMetrics
+from services.runtime.tracing import handling
 from services.runtime.unit_of_work import UnitOfWork, insert_ignoring_conflicts, utcnow
 from shared.envelope import Event
 from shared.subjects import StreamSpec
@@ -171,6 +173,7 @@ class ConsumerGroup(Generic[U]):
         ack_wait_s: float,
         fetch_batch: int,
         fetch_timeout_s: float = 5.0,
+        metrics: ConsumerMetrics | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._tables = tables
@@ -183,6 +186,7 @@ class ConsumerGroup(Generic[U]):
         self._consumers: list[tuple[ConsumerSpec, Handler]] = []
         self._tasks: list[asyncio.Task] = []
         self.stats = ConsumerStats()
+        self.metrics = metrics or ConsumerMetrics()  # Prometheus (services/runtime/metrics.py): counts only
 
     @property
     def specs(self) -> list[ConsumerSpec]:
@@ -191,6 +195,10 @@ class ConsumerGroup(Generic[U]):
     def add(self, spec: ConsumerSpec[M], handler: Handler) -> None:
         """Register `handler` for the spec's durable pull consumer (started by `start`)."""
         self._consumers.append((spec, handler))
+
+    def handler(self, durable: str) -> tuple[ConsumerSpec, Handler] | None:
+        """The spec and handler registered for a durable (a dead letter is retried through them)."""
+        return next(((spec, handler) for spec, handler in self._consumers if spec.durable == durable), None)
 
     def consumer_config(self, spec: ConsumerSpec) -> ConsumerConfig:
         """The durable consumer's settings, declared here once for every tgpl consumer."""
@@ -238,7 +246,9 @@ class ConsumerGroup(Generic[U]):
                 await asyncio.sleep(1.0)
                 continue
             try:
+                started = time.perf_counter()
                 await self._process_batch(spec, handler, batch)
+                self.metrics.batch(spec.durable, len(batch), time.perf_counter() - started)
             except asyncio.CancelledError:
                 for raw in batch:  # an acked message ignores the nak
                     with contextlib.suppress(Exception):
@@ -298,7 +308,8 @@ class ConsumerGroup(Generic[U]):
                 for _, delivery, body in work:
                     if delivery.message_key in new:
                         new.discard(delivery.message_key)  # the same key twice in a batch: handled once
-                        await handler(uow, body, delivery)
+                        with handling(spec.durable, delivery, body):  # correlation id (logs), span (traces)
+                            await handler(uow, body, delivery)
                         handled.append(delivery.message_key)
                 await uow.commit()
         except asyncio.CancelledError:
@@ -317,6 +328,7 @@ class ConsumerGroup(Generic[U]):
     def _handled(self, spec: ConsumerSpec, keys: list[str]) -> None:
         """Messages handled for the first time (their change committed, or nothing to change)."""
         self.stats.processed += len(keys)
+        self.metrics.processed(spec.durable, len(keys))
 
     async def _declare_if_lost(self, js, spec: ConsumerSpec) -> None:
         """Declare the durable consumer again when the broker no longer has it (its store was lost or
@@ -341,6 +353,10 @@ class ConsumerGroup(Generic[U]):
     async def _process(self, spec: ConsumerSpec, handler: Handler, raw: Msg) -> None:
         """One message in its own transaction: handled, retried after a delay, or dead-lettered."""
         delivery = self._delivery(spec, raw)
+        with handling(spec.durable, delivery):  # its correlation id on every log line, its span when tracing
+            await self._process_delivery(spec, handler, raw, delivery)
+
+    async def _process_delivery(self, spec: ConsumerSpec, handler: Handler, raw: Msg, delivery: Delivery) -> None:
         key, delivered = delivery.message_key, delivery.deliveries
         if delivered > self._max_deliver:
             await self._dead_letter(spec, delivery, f"gave up after {delivered - 1} failed deliveries")
@@ -374,6 +390,7 @@ class ConsumerGroup(Generic[U]):
                 delay = self._delays[min(delivered - 1, len(self._delays) - 1)]
                 log.warning("%s: message %s failed (%s); retry %d in %.0fs", spec.durable, key, exc, delivered, delay)
                 self.stats.retried += 1
+                self.metrics.failed(spec.durable, RETRIED)
                 await raw.nak(delay=delay)
             return
         await raw.ack()
@@ -389,27 +406,6 @@ class ConsumerGroup(Generic[U]):
                 error=error[:4000], failed_at=utcnow(),
             ))
         self.stats.dead_lettered += 1
+        self.metrics.failed(spec.durable, DEAD_LETTERED)
         log.error("%s: message %s dead-lettered: %s", spec.durable, delivery.message_key, error[:300])
 
-
-async def list_dead_letters(engine, tables: MessagingTables, limit: int = 100) -> list[dict]:
-    """Dead letters, newest first, for staff and operators."""
-    t = tables.dead_letters
-    async with engine.connect() as conn:
-        rows = (await conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit))).mappings().all()
-    return [
-        {
-            "id": r["id"], "consumer": r["consumer"], "subject": r["subject"], "message_key": r["message_key"],
-            "stream_seq": r["stream_seq"], "deliveries": r["deliveries"], "error": r["error"],
-            "failed_at": r["failed_at"].isoformat() if r["failed_at"] else None,
-            "payload": r["payload"].decode("utf-8", errors="replace")[:4000],
-        }
-        for r in rows
-    ]
-
-
-async def count_dead_letters(engine, tables: MessagingTables) -> int:
-    """How many messages wait in the dead-letter store."""
-    t = tables.dead_letters
-    async with engine.connect() as conn:
-        return (await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.resolved_at.is_(None)))).scalar_one()

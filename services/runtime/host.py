@@ -14,19 +14,24 @@ from typing import Generic, TypeVar
 import nats
 import uvicorn
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.nats import NatsBroker, NatsUserPassword
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime.consumers import ConsumerGroup, ConsumerSpec, Handler, count_dead_letters, list_dead_letters
+from services.runtime.consumers import ConsumerGroup, ConsumerSpec, Handler
+from services.runtime.dead_letters import DeadLetterRetrier, count_dead_letters, list_dead_letters
 from services.runtime.database import create_engine
+from services.runtime.logs import CorrelationIds, configure_logging
 from services.runtime.messaging_tables import MessagingTables
+from services.runtime.metrics import CONTENT_TYPE, HttpMetrics, ServiceMetrics
 from services.runtime.migrate import upgrade_to_head
 from services.runtime.relay import OutboxRelay
 from services.runtime.retention import Retention
 from services.runtime.settings import ServiceSettings
+from services.runtime.tracing import configure_tracing, tracer_provider
 from services.runtime.unit_of_work import UnitOfWork
 
 log = logging.getLogger("tgpl.host")
@@ -55,6 +60,13 @@ class ServiceHost(Generic[U]):
     started: bool = False
     policy: object = None  # the service's decision rules, when it has some (intake)
     retention: Retention | None = None
+    #: Prometheus metrics (GET /metrics); `assemble` shares them with the consumers
+    metrics: ServiceMetrics | None = None
+
+    def __post_init__(self) -> None:
+        if self.metrics is None:
+            self.metrics = ServiceMetrics(self.name, [spec.durable for spec in self.consumers.specs],
+                                          published=lambda: self.relay.published)
 
     async def start(self) -> None:
         """Migrate the database, run start hooks, connect, start consumers and the relay."""
@@ -68,6 +80,8 @@ class ServiceHost(Generic[U]):
         self.relay.start(self.nc)
         await self.broker.start()
         await self.consumers.start(self.nc)
+        # `tgpl dead-letters retry` asks this process to handle its dead letters again.
+        await DeadLetterRetrier(self.engine, self.tables, self.uow, self.consumers).serve(self.nc, self.name)
         self._periodic_tasks = [asyncio.create_task(self._every(seconds, job)) for seconds, job in self.periodic]
         self.started = True
         log.info("%s started: database %s, NATS %s", self.name,
@@ -119,8 +133,17 @@ class ServiceHost(Generic[U]):
                         and checks["consumers_running"])
         return checks
 
+    async def scrape(self) -> bytes:
+        """The Prometheus text of this service, with the lag, outbox and dead letters read now."""
+        connected = self.nc is not None and self.nc.is_connected
+        await self.metrics.refresh(engine=self.engine, tables=self.tables,
+                                   js=self.nc.jetstream() if connected else None,
+                                   consumers=[(spec.stream.name, spec.durable) for spec in self.consumers.specs],
+                                   running=self.consumers.running or not self.consumers.specs)
+        return self.metrics.render()
+
     def ops_router(self, skip: Collection[str] = ()) -> APIRouter:
-        """Routes every service exposes: health and dead letters, minus the paths in `skip`."""
+        """Routes every service exposes: health, metrics and dead letters, minus the paths in `skip`."""
         router = APIRouter()
 
         @router.get("/healthz", tags=["operations"], summary="Health of this service")
@@ -131,6 +154,11 @@ class ServiceHost(Generic[U]):
         @router.get("/api/dead-letters", tags=["operations"], summary="Messages this service gave up on")
         async def dead_letters(limit: int = 100) -> list[dict]:
             return await list_dead_letters(self.engine, self.tables, limit=min(max(limit, 1), 1000))
+
+        @router.get("/metrics", tags=["operations"], summary="Prometheus metrics of this service",
+                    response_class=Response)
+        async def metrics() -> Response:
+            return Response(await self.scrape(), media_type=CONTENT_TYPE)
 
         router.routes = [route for route in router.routes if getattr(route, "path", None) not in skip]
         return router
@@ -150,6 +178,8 @@ class ServiceHost(Generic[U]):
         app.router.lifespan_context = lifespan
         # A service may answer an ops path itself: intake shows its dead letters to logged-in staff only.
         app.include_router(self.ops_router(skip=getattr(app.state, "own_ops_paths", ())))
+        app.add_middleware(HttpMetrics, metrics=self.metrics)
+        app.add_middleware(CorrelationIds)  # outermost: X-Correlation-Id on every answer
         return app
 
 
@@ -160,9 +190,11 @@ def build_engine(settings: ServiceSettings) -> AsyncEngine:
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run a service process until SIGINT/SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.service_name, settings.log_format)
+    configure_tracing(settings.service_name, settings.otel_exporter)
+    # log_config=None: uvicorn's records go through the root handler too (JSON when not on a terminal).
     config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="warning",
-                            access_log=False, lifespan="on")
+                            log_config=None, access_log=False, lifespan="on")
     asyncio.run(uvicorn.Server(config).serve())
 
 
@@ -175,15 +207,19 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
     auth = settings.nats_options()
     if auth:
         auth = {"security": NatsUserPassword(auth["user"], auth["password"]), "inbox_prefix": auth["inbox_prefix"]}
-    broker = NatsBroker(settings.nats_servers, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1, **auth)
+    # FastStream runs only the request-reply subscribers (reporting's); its middleware traces them.
+    broker = NatsBroker(settings.nats_servers, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1,
+                        middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider())], **auth)
+    metrics = ServiceMetrics(name, [spec.durable for spec, _ in consumers], published=lambda: relay.published)
     group = ConsumerGroup(uow, tables, engine, max_deliver=settings.max_deliver,
                           retry_delays_s=settings.retry_delays_s, ack_wait_s=settings.ack_wait_s,
-                          fetch_batch=settings.fetch_batch)
+                          fetch_batch=settings.fetch_batch, metrics=metrics)
     for spec, handler in consumers:
         group.add(spec, handler)
     retention = Retention(engine, tables, days=settings.outbox_retention_days, batch=settings.retention_batch)
     host = ServiceHost(name=name, settings=settings, engine=engine, tables=tables, broker=broker,
-                       consumers=group, relay=relay, uow=uow, migrations=migrations, retention=retention)
+                       consumers=group, relay=relay, uow=uow, migrations=migrations, retention=retention,
+                       metrics=metrics)
     if settings.outbox_retention_days:
         host.periodic.append((settings.retention_check_s, retention.prune))
     return host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,12 @@ class ServiceSettings(BaseSettings):
     retention_check_s: float = Field(default=3600.0, gt=0, description="How often rows past the retention are pruned.")
     retention_batch: int = Field(default=1000, ge=1, description="Rows deleted per transaction when pruning.")
     sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", validation_alias=_global("TGPL_LOG_FORMAT"),
+        description="Log lines as JSON or text; auto: text on a terminal, JSON otherwise.")
+    otel_exporter: Literal["none", "console", "otlp"] = Field(
+        default="none", validation_alias=_global("TGPL_OTEL_EXPORTER"),
+        description="Where traces go: nowhere (tracing off), the console, or OTLP (OTEL_EXPORTER_OTLP_* variables).")
 
     @property
     def nats_servers(self) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.runtime.messaging_tables import MessagingTables
+from services.runtime.tracing import inject_trace_context
 from shared.envelope import Event
 from shared.subjects import subject_of
 
@@ -45,8 +46,9 @@ class OutboxWriter:
 
     async def add(self, subject: str, message: BaseModel, *, msg_id: str, headers: dict[str, str] | None = None) -> None:
         """Queue any contract message (e.g. an external reply) with an explicit Nats-Msg-Id."""
+        # The handling span's trace context goes with the row: the relay publishes it later, unchanged.
         self._rows.append({"msg_id": msg_id, "subject": subject, "payload": message.model_dump_json(),
-                           "headers": headers or {}, "created_at": utcnow()})
+                           "headers": inject_trace_context(headers or {}), "created_at": utcnow()})
         self.added += 1
 
     async def flush(self) -> None:

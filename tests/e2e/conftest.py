@@ -1,5 +1,6 @@
 """The whole system as real processes, started the way `tgpl up` starts it."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -39,19 +40,26 @@ def credentials(tmp_path) -> LauncherCredentials:
     return LauncherCredentials(tmp_path / "var")
 
 
-@pytest.fixture
-def system(tmp_path):
-    ports = dict(zip(("nats", "ui", "assignment", "evaluation", "reporting"), free_ports(5)))
-    env = {**os.environ, "TGPL_DATA_DIR": str(tmp_path / "var"), "TGPL_NATS_PORT": str(ports["nats"]),
+def launcher_env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
+    """The environment of `tgpl` commands for a system on this data dir and these ports (as `system` runs it)."""
+    env = {**os.environ, "TGPL_DATA_DIR": str(data_dir), "TGPL_NATS_PORT": str(ports["nats"]),
            "TGPL_UI_PORT": str(ports["ui"]), "TGPL_ASSIGNMENT_HTTP_PORT": str(ports["assignment"]),
            "TGPL_EVALUATION_HTTP_PORT": str(ports["evaluation"]), "TGPL_REPORTING_HTTP_PORT": str(ports["reporting"]),
            "NO_COLOR": "1"}
-    env.pop("TGPL_NATS_URL", None)
-    log = open(tmp_path / "up.log", "w+b")
+    for name in ("TGPL_NATS_URL", "TGPL_NATS_USER", "TGPL_NATS_PASSWORD"):
+        env.pop(name, None)
+    return env
+
+
+@contextlib.contextmanager
+def launched(data_dir: Path, log_path: Path):
+    """`tgpl up --demo` on a data dir and fresh ports, stopped with Ctrl-C at the end: (process, ports, log path)."""
+    ports = dict(zip(("nats", "ui", "assignment", "evaluation", "reporting"), free_ports(5)))
+    log = open(log_path, "w+b")
     process = subprocess.Popen([sys.executable, "-m", "deploy.cli", "up", "--demo", "--demo-notices", "0"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+                               env=launcher_env(data_dir, ports), stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield process, ports, tmp_path / "up.log"
+        yield process, ports, log_path
     finally:
         if process.poll() is None:
             # Ctrl-C, as an operator would: the launcher stops its services and nats-server.
@@ -62,6 +70,12 @@ def system(tmp_path):
                 process.kill()
                 process.wait()
         log.close()
+
+
+@pytest.fixture
+def system(tmp_path):
+    with launched(tmp_path / "var", tmp_path / "up.log") as running:
+        yield running
 
 
 async def _healthy(port: int) -> bool:

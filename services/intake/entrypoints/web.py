@@ -31,7 +31,7 @@ from services.intake.entrypoints import assignment_web, auth, evaluation_web, la
 from services.intake.entrypoints import audit_web, case_file_web, reports_web
 from services.intake.entrypoints.timeline import timeline
 from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
-from services.runtime.consumers import list_dead_letters
+from services.runtime.dead_letters import list_dead_letters
 from services.runtime.unit_of_work import utcnow
 
 #: The dead letters of intake are served here, behind a staff login, instead of by the service host.

@@ -25,7 +25,7 @@ from services.assignment.config import AssignmentSettings
 from services.assignment.domain.rules import LOCAL_TZ
 from services.assignment.entrypoints.web import build_web
 from services.assignment.service_layer import handlers
-from services.runtime.consumers import list_dead_letters
+from services.runtime.dead_letters import list_dead_letters
 from services.runtime.unit_of_work import utcnow
 from shared import events as ev
 from shared import subjects

@@ -7,6 +7,7 @@ the client's error callback), never by a timeout alone.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServerError
 
 from deploy.local.credentials import ensure_identities
 from deploy.local.nats_identities import (
@@ -116,7 +117,16 @@ async def streams(server: Server) -> None:
                 await js.delete_stream(spec.name)
             except NotFoundError:
                 pass
-        await ensure_streams(js)
+        # nats-server removes a deleted stream's files after answering: creating it again at once can
+        # fail with "error creating store for stream" (err_code 10049) on a busy machine.
+        for attempt in range(50):
+            try:
+                await ensure_streams(js)
+                break
+            except ServerError as exc:
+                if exc.err_code != 10049 or attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
         await ensure_province_consumers(js, server.identities.identities)
 
 
@@ -319,3 +329,26 @@ async def test_only_the_operator_manages_streams(server, streams):
         await js.add_stream(name="TGPL_SCRATCH", subjects=["tgpl.scratch.>"])
         assert await js.delete_stream("TGPL_SCRATCH")
         assert operator.errors == []
+
+
+async def test_only_the_operator_asks_a_service_to_retry_its_dead_letters(server, streams):
+    retry = subjects.dead_letter_retry_subject("reporting")
+    async with connected(server, server.identity(SERVICE, "reporting")) as reporting, \
+            connected(server, server.identity(OPERATOR)) as operator:
+
+        async def answer(msg) -> None:  # as the service answers, with its own identity
+            await msg.respond(json.dumps({"service": "reporting", "results": []}).encode())
+
+        await reporting.nc.subscribe(retry, queue="tgpl-reporting-ops", cb=answer)
+        await reporting.nc.flush()
+        reply = await operator.nc.request(retry, b'{"ids": [1]}', timeout=5)
+        assert json.loads(reply.data) == {"service": "reporting", "results": []}
+        assert reporting.errors == [] and operator.errors == []
+    for identity in (server.identity(AGENCY, "CA-GL"), server.identity(PROVINCE, "STP-GL"),
+                     server.identity(SERVICE, "intake")):
+        async with connected(server, identity) as session:
+            await session.nc.publish(retry, b'{"ids": [1]}')
+            await session.refused("publish", retry)
+            # nor may anyone else join the service's queue group and take the operator's requests
+            await session.nc.subscribe(retry, queue="tgpl-reporting-ops")
+            await session.refused("subscription", retry)

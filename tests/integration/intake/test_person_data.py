@@ -213,6 +213,7 @@ async def test_dead_letters_hide_names_and_mask_ids_from_those_who_may_not_read_
     assert _masked(number) in masked["payload"] and '"full_name": "•••"' in masked["payload"]
     page = await admin.get("/dead-letters")
     assert page.status_code == 200 and poison["officer_id"] in page.text
+    assert whole["status"] == "waiting" and "Đang chờ xử lý lại" in page.text
     assert name not in page.text and number not in page.text
     assert name in (await leader.get("/dead-letters")).text
 

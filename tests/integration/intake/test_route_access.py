@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # for a Prometheus scraper: counts by consumer and route template, no person data
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("GET", "/"): PUBLIC,  # a redirect to the inbox, which asks for the login

@@ -14,7 +14,8 @@ from services.reporting.adapters import tables as reporting_tables
 from services.reporting.bootstrap import build as build_reporting
 from services.reporting.config import ReportingSettings
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
-from services.runtime.consumers import ConsumerGroup, ConsumerSpec, list_dead_letters, raw_bytes
+from services.runtime.consumers import ConsumerGroup, ConsumerSpec, raw_bytes
+from services.runtime.dead_letters import list_dead_letters
 from services.runtime.database import create_engine
 from services.runtime.migrate import upgrade_to_head
 from shared import events as ev

@@ -50,7 +50,9 @@ IDENTITIES = [Identity(role, code, "pw") for role, code in wanted_identities(["C
 OUTSIDERS = [i for i in IDENTITIES if i.role in (AGENCY, PROVINCE)]
 INTERNAL = [*subjects.EVENT_SUBJECTS.values(), *subjects.REPORT_SUBJECTS.values(), subjects.INBOUND_REJECTED,
             "tgpl.inbound.rejected.CA-GL", *(f"$JS.API.STREAM.{op}.TGPL_INBOUND" for op in ("DELETE", "PURGE", "UPDATE")),
-            "$JS.API.STREAM.CREATE.X", "$JS.API.CONSUMER.CREATE.TGPL_INBOUND", "$JS.API.CONSUMER.DURABLE.CREATE.TGPL_REPORTS.x"]
+            "$JS.API.STREAM.CREATE.X", "$JS.API.CONSUMER.CREATE.TGPL_INBOUND", "$JS.API.CONSUMER.DURABLE.CREATE.TGPL_REPORTS.x",
+            "$JS.API.STREAM.SNAPSHOT.TGPL_INBOUND", "$JS.API.STREAM.RESTORE.TGPL_INBOUND",
+            *(subjects.dead_letter_retry_subject(s) for s in ("intake", "assignment", "evaluation", "reporting"))]
 
 
 def test_the_matcher_follows_nats_wildcards():
@@ -101,7 +103,12 @@ def test_each_service_publishes_its_own_subjects_and_never_manages_streams():
         assert may_publish(service, f"$JS.API.CONSUMER.CREATE.TGPL_INTAKE.{service.code}-v1.tgpl.intake.>")
         for op in ("CREATE", "UPDATE", "DELETE", "PURGE"):
             assert not may_publish(service, f"$JS.API.STREAM.{op}.TGPL_INTAKE"), (service.code, op)
-    assert [s.code for s in services if permissions(s).allow_responses] == ["reporting"]
+    # every service answers the operator's dead-letter retries; each takes only its own
+    assert all(permissions(s).allow_responses for s in services)
+    for service in services:
+        assert [s.code for s in services if may_subscribe(s, subjects.dead_letter_retry_subject(service.code))] == [
+            service.code]
+        assert not may_publish(service, subjects.dead_letter_retry_subject(service.code))
 
 
 def test_the_operator_has_no_limits_and_codes_must_be_subject_tokens():
