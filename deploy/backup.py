@@ -42,6 +42,7 @@ from deploy.local.nats_identities import OPERATOR
 from deploy.local.nats_server import EmbeddedNats, free_port, port_is_free, wait_for_jetstream
 from deploy.republish import service_settings
 from services.runtime.migrate import alembic_config
+from services.runtime.settings import server_list
 from shared.subjects import STREAMS
 
 FORMAT = 1
@@ -171,7 +172,7 @@ async def _write_backup(partial: Path, databases: dict[str, Path], *, data_dir: 
                       "order": "streams, then databases (docs/operations.md, Backup and restore)",
                       "streams_started_at": None, "outbox_cut": None, "streams": {}, "databases": {},
                       "credentials": []}
-    nc = await nats.connect(nats_url, name="tgpl-backup", max_reconnect_attempts=2, **login)
+    nc = await nats.connect(server_list(nats_url), name="tgpl-backup", max_reconnect_attempts=2, **login)
     try:
         server = nc.connected_server_version
         manifest["versions"]["nats-server"] = f"{server.major}.{server.minor}.{server.patch}"

@@ -236,10 +236,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from deploy.local.credentials import cli_login
     from deploy.local.nats_identities import PROVINCE
+    from services.runtime.settings import server_list
     from shared.subjects import REPORTS_REQUEST
 
     async def run() -> dict:
-        nc = await nats.connect(args.nats_url, **cli_login(PROVINCE))
+        nc = await nats.connect(server_list(args.nats_url), **cli_login(PROVINCE))
         try:
             body = json.dumps({"period_start": args.start, "period_end": args.end}).encode()
             return json.loads((await nc.request(REPORTS_REQUEST, body, timeout=args.timeout)).data)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from deploy.republish import DatabaseMissing, service_settings, source_of
 from services.runtime import dead_letters
 from services.runtime.dead_letters import RetryOutcome
+from services.runtime.settings import server_list
 
 SERVICES = ("intake", "assignment", "evaluation", "reporting")
 
@@ -90,7 +91,7 @@ async def retry(references: list[tuple[str, int]], *, nats_url: str, login: dict
     by_service: dict[str, list[int]] = {}
     for service, letter_id in references:
         by_service.setdefault(service, []).append(letter_id)
-    nc = await nats.connect(nats_url, name="tgpl-dead-letters", max_reconnect_attempts=2, **login)
+    nc = await nats.connect(server_list(nats_url), name="tgpl-dead-letters", max_reconnect_attempts=2, **login)
     try:
         return {service: await dead_letters.request_retry(nc, service, ids, timeout=timeout)
                 for service, ids in by_service.items()}

@@ -19,6 +19,7 @@ from pathlib import Path
 import nats
 
 from services.intake.domain.rules import load_rules
+from services.runtime.settings import server_list
 from shared.subjects import INBOUND_REFERRAL
 from shared.vocabulary import AgencyKind, BeneficiaryGroup as G, CaseField as F, Gender, ProceduralStatus as S
 
@@ -371,7 +372,7 @@ async def simulate(nats_url: str, *, rate: float, count: int, seed: int = 1,
     slots = asyncio.Semaphore(MAX_IN_FLIGHT)
     pending: set[asyncio.Task] = set()
     loop = asyncio.get_running_loop()
-    nc = await nats.connect(nats_url, **(connect or {}))
+    nc = await nats.connect(server_list(nats_url), **(connect or {}))
     js = nc.jetstream()
 
     async def publish(message: GeneratedMessage) -> None:

@@ -226,7 +226,7 @@ async def rebuild_database(settings, *, batch: int = 10_000, progress: Progress 
     from services.runtime.migrate import upgrade_to_head
 
     engine = build_engine(settings)
-    nc = await nats.connect(settings.nats_url, name="tgpl-reporting-rebuild", **settings.nats_options())
+    nc = await nats.connect(settings.nats_servers, name="tgpl-reporting-rebuild", **settings.nats_options())
     try:
         await upgrade_to_head(engine, MIGRATIONS)
         uow = functools.partial(ReportingUnitOfWork, engine, tables.messaging, None, tz=ZoneInfo(settings.timezone))

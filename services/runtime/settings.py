@@ -15,6 +15,11 @@ def _global(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
+
+def server_list(nats_url: str) -> list[str]:
+    """The server URLs of a NATS URL setting, which may list a cluster's nodes separated by commas."""
+    return [url.strip() for url in nats_url.split(",") if url.strip()]
+
 class ServiceSettings(BaseSettings):
     """Common settings. `TGPL_DATA_DIR` and `TGPL_NATS_URL` are system-wide; the rest use the
     service's own prefix, e.g. `TGPL_INTAKE_DATABASE_URL`."""
@@ -54,7 +59,7 @@ class ServiceSettings(BaseSettings):
     @property
     def nats_servers(self) -> list[str]:
         """The server URLs of `TGPL_NATS_URL`, which may list a cluster's nodes separated by commas."""
-        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+        return server_list(self.nats_url)
 
     def nats_options(self) -> dict[str, str]:
         """Keyword arguments for `nats.connect`: the service's user, password and own inbox prefix."""
