@@ -31,7 +31,7 @@ from services.runtime.metrics import DEAD_LETTERED, RETRIED, ConsumerMetrics
 from services.runtime.tracing import handling
 from services.runtime.unit_of_work import UnitOfWork, insert_ignoring_conflicts, utcnow
 from shared.envelope import Event
-from shared.subjects import StreamSpec
+from shared.subjects import StreamSpec, subject_of
 
 log = logging.getLogger("tgpl.consumer")
 
@@ -66,13 +66,18 @@ class ConsumerSpec(Generic[M]):
     payload: tuple[type[BaseModel], ...]
     description: str
     decode: Callable[[bytes], M]
+    #: When set, the broker delivers only these subjects of `subject` (the types the handlers read).
+    filter_subjects: tuple[str, ...] = ()
 
     @classmethod
     def for_events(cls, durable: str, stream: StreamSpec, registry: Mapping[type[Event], Any],
                    description: str, subject: str | None = None) -> ConsumerSpec:
-        """A consumer of the event types a handler registry knows, on one stream."""
+        """A consumer of the event types a handler registry knows, on one stream: the broker sends it
+        only their subjects (each event type has its own), not every event of the stream."""
+        filters = () if subject else tuple(sorted({subject_of(event_type) for event_type in registry}))
         return cls(durable=durable, subject=subject or stream.subjects[0], stream=stream,
-                   payload=tuple(registry), description=description, decode=events_decoder(registry))
+                   payload=tuple(registry), description=description, decode=events_decoder(registry),
+                   filter_subjects=filters)
 
 
 #: The start of an event serialised by tgpl (`model_dump_json`): `{"event_id":"…","type":"…"`.
@@ -202,21 +207,31 @@ class ConsumerGroup(Generic[U]):
 
     def consumer_config(self, spec: ConsumerSpec) -> ConsumerConfig:
         """The durable consumer's settings, declared here once for every tgpl consumer."""
+        filters = {"filter_subjects": list(spec.filter_subjects)} if spec.filter_subjects else {
+            "filter_subject": spec.subject}
         return ConsumerConfig(
+            name=spec.durable,
             durable_name=spec.durable,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self._ack_wait_s,
             # The service, not the server, decides when to give up (see _process), so a
             # message that crashes the process every time still ends as a dead letter.
             max_deliver=-1,
-            filter_subject=spec.subject,
             max_ack_pending=max(1000, self._fetch_batch * 4),
+            **filters,
         )
 
     async def start(self, nc: NatsClient) -> None:
         """Create or bind the durable consumers and start reading."""
         js = nc.jetstream()
         for spec, handler in self._consumers:
+            # Create the durable, or bring an existing one to this configuration (e.g. its filter
+            # subjects, added after it was created); the server keeps its position either way.
+            try:
+                await js.add_consumer(spec.stream.name, self.consumer_config(spec))
+            except Exception as exc:  # the broker refused the change: read with what it has
+                log.warning("%s: could not create or update the durable consumer (%s); binding to it as it is",
+                            spec.durable, exc)
             psub = await js.pull_subscribe(spec.subject, durable=spec.durable, stream=spec.stream.name,
                                            config=self.consumer_config(spec))
             self._tasks.append(asyncio.create_task(self._run(spec, handler, psub, js), name=spec.durable))

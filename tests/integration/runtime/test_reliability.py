@@ -14,12 +14,14 @@ from services.reporting.adapters import tables as reporting_tables
 from services.reporting.bootstrap import build as build_reporting
 from services.reporting.config import ReportingSettings
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
-from services.runtime.consumers import ConsumerGroup, ConsumerSpec, raw_bytes
+from services.runtime.consumers import ConsumerGroup, ConsumerSpec, dispatching, raw_bytes
 from services.runtime.dead_letters import list_dead_letters
 from services.runtime.database import create_engine
 from services.runtime.migrate import upgrade_to_head
+from services.runtime.unit_of_work import utcnow
 from shared import events as ev
 from shared import subjects
+from shared.vocabulary import ProceduralStatus
 from tests import harness
 
 pytestmark = pytest.mark.integration
@@ -127,3 +129,62 @@ async def test_failing_handler_is_retried_with_delay_then_dead_lettered(
     assert attempts == [1, 2, 3]
     assert letters[0]["deliveries"] == 3 and "fails every time" in letters[0]["error"]
     assert letters[0]["payload"] == '{"valid": "json"}' and group.stats.retried == 2
+
+
+PROCEDURAL_STATUS = next(iter(ProceduralStatus))
+
+
+def notice_received() -> ev.NoticeReceived:
+    return ev.NoticeReceived(producer="test", notice_key=f"CA-HN:{uuid.uuid4()}", revision=1, agency_code="CA-HN",
+                             agency_kind="police", agency_known=True, sent_at=utcnow(), request_received_at=None,
+                             procedural_status=PROCEDURAL_STATUS, wants_legal_aid=True, field="criminal",
+                             commune_code=None, commune_known=False, gender="male", late=False)
+
+
+async def test_a_durable_gets_only_the_types_its_handlers_read_and_an_old_one_is_narrowed_in_place(
+        jetstream, nats_url, database_url, db_backend):
+    """The broker filters by each event type's subject, so a consumer is not sent what it would
+    ignore; a durable made before filtering (the whole stream) keeps its position and is narrowed."""
+    import nats
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    engine = create_engine(await database_url("reporting"))
+    await upgrade_to_head(engine, build_reporting.__globals__["MIGRATIONS"])
+    durable = "test-filtered-v1"
+    # An earlier version's durable: every intake event, one already read and acknowledged.
+    await jetstream.add_consumer(subjects.INTAKE_STREAM.name, ConsumerConfig(
+        durable_name=durable, ack_policy=AckPolicy.EXPLICIT, filter_subject=subjects.INTAKE_EVENTS))
+    early = case_opened()
+    await publish_event(jetstream, early)
+    old = await jetstream.pull_subscribe_bind(durable=durable, stream=subjects.INTAKE_STREAM.name)
+    [first] = await old.fetch(1, timeout=5)
+    await first.ack_sync()
+    await old.unsubscribe()
+    handled: list[str] = []
+
+    async def record(uow, event: ev.CaseOpened, delivery) -> None:
+        handled.append(event.case_id)
+
+    group = ConsumerGroup(functools.partial(ReportingUnitOfWork, engine, reporting_tables.messaging),
+                          reporting_tables.messaging, engine, max_deliver=3, retry_delays_s=[0.1],
+                          ack_wait_s=5.0, fetch_batch=10)
+    group.add(ConsumerSpec.for_events(durable, subjects.INTAKE_STREAM, {ev.CaseOpened: record}, "test"),
+              dispatching({ev.CaseOpened: record}))
+    later = [notice_received(), case_opened(), notice_received(), case_opened()]
+    nc = await nats.connect(nats_url)
+    try:
+        await group.start(nc)
+        for event in later:
+            await publish_event(jetstream, event)
+        async def both_handled():
+            return len(handled) == 2
+
+        await harness.eventually(both_handled)
+        info = await jetstream.consumer_info(subjects.INTAKE_STREAM.name, durable)
+        await group.stop()
+    finally:
+        await nc.close()
+        await engine.dispose()
+    assert handled == [later[1].case_id, later[3].case_id]  # not the one read before, no notices
+    assert group.stats.ignored == 0 and group.stats.processed == 2
+    assert info.config.filter_subjects == [subjects.subject_of(ev.CaseOpened)] and not info.config.filter_subject
