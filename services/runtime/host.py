@@ -58,6 +58,8 @@ class ServiceHost(Generic[U]):
     _periodic_tasks: list[asyncio.Task] = field(default_factory=list)
     nc: NatsClient | None = None
     started: bool = False
+    #: the consumers' and the relay's engine when it is not `engine` (SQLite: statements on the loop)
+    work_engine: AsyncEngine | None = None
     policy: object = None  # the service's decision rules, when it has some (intake)
     retention: Retention | None = None
     #: Prometheus metrics (GET /metrics); `assemble` shares them with the consumers
@@ -100,6 +102,8 @@ class ServiceHost(Generic[U]):
             # close, not drain: the relay and the consumers are stopped already, and draining a
             # connection with pull subscriptions waits for its full drain timeout.
             await self.nc.close()
+        if self.work_engine is not None:
+            await self.work_engine.dispose()
         await self.engine.dispose()
 
     async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
@@ -183,9 +187,16 @@ class ServiceHost(Generic[U]):
         return app
 
 
-def build_engine(settings: ServiceSettings) -> AsyncEngine:
+def build_engine(settings: ServiceSettings, *, statements_on_loop: bool = False) -> AsyncEngine:
     """The engine of a service's own database."""
-    return create_engine(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
+    return create_engine(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous,
+                         statements_on_loop=statements_on_loop)
+
+
+def build_work_engine(settings: ServiceSettings, engine: AsyncEngine) -> AsyncEngine:
+    """The engine of the consumers and the outbox relay: short transactions, so on SQLite their
+    statements run on the event loop (database.LoopSqliteConnection); on PostgreSQL, `engine` itself."""
+    return build_engine(settings, statements_on_loop=True) if engine.dialect.name == "sqlite" else engine
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
@@ -202,7 +213,8 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
              consumers: list[tuple[ConsumerSpec, Handler]], migrations: Path) -> ServiceHost[U]:
     """Wire a service: engine, relay, unit-of-work factory, broker, its durable consumers and retention."""
     engine = build_engine(settings)
-    relay = OutboxRelay(engine, tables, batch=settings.relay_batch, poll_s=settings.relay_poll_s)
+    work_engine = build_work_engine(settings, engine)
+    relay = OutboxRelay(work_engine, tables, batch=settings.relay_batch, poll_s=settings.relay_poll_s)
     uow = functools.partial(uow_class, engine, tables, relay.wake)
     auth = settings.nats_options()
     if auth:
@@ -211,7 +223,8 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
     broker = NatsBroker(settings.nats_servers, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1,
                         middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider())], **auth)
     metrics = ServiceMetrics(name, [spec.durable for spec, _ in consumers], published=lambda: relay.published)
-    group = ConsumerGroup(uow, tables, engine, max_deliver=settings.max_deliver,
+    group = ConsumerGroup(functools.partial(uow_class, work_engine, tables, relay.wake), tables, work_engine,
+                          max_deliver=settings.max_deliver,
                           retry_delays_s=settings.retry_delays_s, ack_wait_s=settings.ack_wait_s,
                           fetch_batch=settings.fetch_batch, metrics=metrics)
     for spec, handler in consumers:
@@ -219,7 +232,7 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
     retention = Retention(engine, tables, days=settings.outbox_retention_days, batch=settings.retention_batch)
     host = ServiceHost(name=name, settings=settings, engine=engine, tables=tables, broker=broker,
                        consumers=group, relay=relay, uow=uow, migrations=migrations, retention=retention,
-                       metrics=metrics)
+                       metrics=metrics, work_engine=work_engine if work_engine is not engine else None)
     if settings.outbox_retention_days:
         host.periodic.append((settings.retention_check_s, retention.prune))
     return host
