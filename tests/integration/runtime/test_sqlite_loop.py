@@ -1,0 +1,74 @@
+"""SQLite statements on the event loop (services/runtime/database.py, LoopSqliteConnection): they run
+on the loop's thread, and what may wait for the write lock does not stop the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from services.runtime.database import create_engine
+
+pytestmark = pytest.mark.integration
+
+
+async def _tagged(engine, thread_ids: list[int]) -> None:
+    """Run a statement that records the thread SQLite executes it on."""
+    async with engine.begin() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection._conn
+        raw.create_function("executing_thread", 0, threading.get_ident)
+        thread_ids.append((await conn.execute(sa.text("SELECT executing_thread()"))).scalar_one())
+
+
+async def test_statements_run_on_the_loop_thread_and_the_ordinary_engine_keeps_its_thread(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    on_loop, threaded = create_engine(url, statements_on_loop=True), create_engine(url)
+    seen_on_loop: list[int] = []
+    seen_threaded: list[int] = []
+    try:
+        await _tagged(on_loop, seen_on_loop)
+        await _tagged(threaded, seen_threaded)
+    finally:
+        await on_loop.dispose()
+        await threaded.dispose()
+    assert seen_on_loop == [threading.get_ident()]
+    assert seen_threaded and seen_threaded[0] != threading.get_ident()
+
+
+async def test_waiting_for_the_write_lock_does_not_stop_the_loop(tmp_path):
+    """One connection of the process holds the write lock until the loop lets it commit; another,
+    on the loop, begins meanwhile: its BEGIN IMMEDIATE waits on its worker thread, the loop goes on,
+    the first commits, the second gets the lock (run on the loop's thread, it would hold the loop
+    until the busy timeout and fail)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    holder, on_loop = create_engine(url), create_engine(url, statements_on_loop=True)
+    ticks: list[float] = []
+    try:
+        async with holder.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE facts (n INTEGER)"))
+
+        async def tick() -> None:
+            while True:
+                ticks.append(asyncio.get_running_loop().time())
+                await asyncio.sleep(0.01)
+
+        async def second_writer() -> int:
+            async with on_loop.begin() as conn:
+                await conn.execute(sa.text("INSERT INTO facts VALUES (2)"))
+                return (await conn.execute(sa.text("SELECT count(*) FROM facts"))).scalar_one()
+
+        ticker = asyncio.create_task(tick())
+        async with holder.begin() as conn:
+            await conn.execute(sa.text("INSERT INTO facts VALUES (1)"))
+            waiting = asyncio.create_task(second_writer())
+            await asyncio.sleep(0.3)  # the loop must keep turning while the second waits for the lock
+            assert not waiting.done()
+            ticks_while_held = len(ticks)
+        assert await asyncio.wait_for(waiting, timeout=20) == 2
+        ticker.cancel()
+    finally:
+        await holder.dispose()
+        await on_loop.dispose()
+    assert ticks_while_held >= 10
