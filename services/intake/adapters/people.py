@@ -67,8 +67,8 @@ class MatterRepository:
         return (await self._conn.execute(
             sa.select(t.matters.c.case_id).where(t.matters.c.matter_id == matter_id))).scalar_one_or_none()
 
-    async def add(self, person_id: str, field: str, case_id: str | None) -> str:
-        matter_id = str(uuid.uuid4())
+    async def add(self, person_id: str, field: str, case_id: str | None, *, matter_id: str | None = None) -> str:
+        matter_id = matter_id or str(uuid.uuid4())
         await self._conn.execute(sa.insert(t.matters), dict(
             matter_id=matter_id, person_id=person_id, field=field, closed=False, case_id=case_id))
         return matter_id

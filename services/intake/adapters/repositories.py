@@ -194,8 +194,8 @@ class CaseRepository:
             return 1
         return taken
 
-    async def add(self, case: Case) -> None:
-        await self._conn.execute(sa.insert(t.cases), _case_row(case))
+    async def add(self, case: Case, *, person_id: str | None = None, matter_id: str | None = None) -> None:
+        await self._conn.execute(sa.insert(t.cases), _case_row(case) | {"person_id": person_id, "matter_id": matter_id})
 
     async def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
         """One case; `for_update` holds its row until the unit of work ends (PostgreSQL)."""

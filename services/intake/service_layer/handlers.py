@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from services.intake.domain.cases import Case, register_no
@@ -47,7 +48,7 @@ async def receive_referral(uow: IntakeUnitOfWork, data: bytes, delivery: Deliver
 
     rules = policy.rules
     notice_key = f"{notice.agency.code}:{notice.notice_id}"
-    person_id = await resolve_person(uow, PersonRecord.from_person(notice.person), notice_key, policy)
+    person_id, new_person = await resolve_person(uow, PersonRecord.from_person(notice.person), notice_key, policy)
     assessment = _assess(notice, rules)
     agency_known = await uow.reference.agency_known(notice.agency.code)
     branch_code = await uow.reference.branch_of_commune(notice.person.commune_code)
@@ -83,7 +84,7 @@ async def receive_referral(uow: IntakeUnitOfWork, data: bytes, delivery: Deliver
         return
     if notice.wants_legal_aid:
         await _open_or_continue_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace,
-                                     policy)
+                                     policy, new_person=new_person)
     missed = _missed_reason(notice, assessment, late)
     if missed:
         await _record_missed(uow, notice, notice_key, person_id, assessment, missed, trace)
@@ -110,27 +111,32 @@ def eligibility_record(assessment: EligibilityAssessment, rules) -> dict:
     }
 
 
+class ResolvedPerson(NamedTuple):
+    person_id: str
+    new: bool  # stored just now: nobody known was the same person (so they have no matters yet)
+
+
 async def resolve_person(uow: IntakeUnitOfWork, record: PersonRecord, notice_key: str,
-                         policy: IntakePolicy) -> str:
+                         policy: IntakePolicy) -> ResolvedPerson:
     """The same person across notices and requests: merge when sure, ask staff in the grey zone."""
     match = best_match(record, await uow.people.candidates(record), policy.matching)
     if match is not None and match.decision is MatchDecision.SAME:
         await uow.people.index(match.existing.person_id, record)
-        return match.existing.person_id
+        return ResolvedPerson(match.existing.person_id, new=False)
     person_id = await uow.people.add(record)
     if match is not None and match.decision is MatchDecision.ASK_STAFF:
         await uow.reviews.add(person_id=person_id, candidate_person_id=match.existing.person_id,
                               notice_key=notice_key, score=match.score, rule=match.rule, reasons=match.reasons_vi)
-    return person_id
+    return ResolvedPerson(person_id, new=True)
 
 
 async def _open_or_continue_case(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: str, person_id: str,
                                  assessment: EligibilityAssessment, delivery: Delivery, branch_code: str | None,
-                                 trace: dict, policy: IntakePolicy) -> None:
+                                 trace: dict, policy: IntakePolicy, *, new_person: bool) -> None:
     ref = MatterRef(agency_kind=notice.agency.kind, agency_code=notice.agency.code,
                     agency_case_ref=notice.case.agency_case_ref, notice_key=notice_key, received_at=notice.sent_at,
                     summary=notice.case.summary or None)
-    for matter in await uow.matters.open_matters(person_id):
+    for matter in [] if new_person else await uow.matters.open_matters(person_id):
         link = same_matter(matter, True, notice.case.field.value, notice.agency.kind, notice.case.agency_case_ref,
                            notice.case.summary or None, notice.sent_at)
         case_id = await uow.matters.case_of(matter.matter_id)
@@ -142,15 +148,16 @@ async def _open_or_continue_case(uow: IntakeUnitOfWork, notice: ReferralNotice, 
                 agency_code=notice.agency.code, stage=Stage.of_agency(notice.agency.kind).value, rule=link.rule,
                 agency_case_ref=notice.case.agency_case_ref, **trace))
             return
-    case = await _open_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace, policy)
-    matter_id = await uow.matters.add(person_id, notice.case.field.value, case.case_id)
+    matter_id = str(uuid.uuid4())
+    case = await _open_case(uow, notice, notice_key, person_id, assessment, delivery, branch_code, trace, policy,
+                            matter_id=matter_id)
+    await uow.matters.add(person_id, notice.case.field.value, case.case_id, matter_id=matter_id)
     await uow.matters.add_ref(matter_id, ref)
-    await uow.cases.link_matter(case.case_id, person_id, matter_id)
 
 
 async def _open_case(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: str, person_id: str,
                      assessment: EligibilityAssessment, delivery: Delivery, branch_code: str | None,
-                     trace: dict, policy: IntakePolicy) -> Case:
+                     trace: dict, policy: IntakePolicy, *, matter_id: str) -> Case:
     year = delivery.received_at.astimezone(LOCAL_TZ).year
     number = register_no(year, await uow.cases.next_register_number(year))
     case = Case.open_from_notice(notice, number=number, opened_at=delivery.received_at, branch_code=branch_code,
@@ -158,7 +165,7 @@ async def _open_case(uow: IntakeUnitOfWork, notice: ReferralNotice, notice_key: 
     # A procedural agency's notice is accepted at once; the assignment clock starts now.
     case.assignment_due = center_deadlines(case.opened_at, policy.calendar, policy.rules, immediate=True,
                                            accepted_at=case.opened_at).assignment_due
-    await uow.cases.add(case)
+    await uow.cases.add(case, person_id=person_id, matter_id=matter_id)  # the case's person and matter, at once
     await uow.notices.link_case(notice.agency.code, notice.notice_id, case.case_id)
     await uow.outbox.add_event(ev.CaseOpened(
         occurred_at=case.opened_at,

@@ -89,9 +89,9 @@ async def register_request(uow: IntakeUnitOfWork, form: StaffRequest, user: Staf
     # The clock runs on a complete file; an immediate case must be accepted today whatever is missing.
     due = center_deadlines(now, calendar, rules, immediate=immediate).acceptance_due \
         if immediate or not papers_missing else None
-    person_id = await resolve_person(uow, PersonRecord(
+    person_id = (await resolve_person(uow, PersonRecord(
         person_id=None, full_name=form.full_name, birth_date=form.birth_date, national_id=form.national_id,
-        commune_code=form.commune_code, gender=form.gender.value), f"request:{request_id}", policy)
+        commune_code=form.commune_code, gender=form.gender.value), f"request:{request_id}", policy)).person_id
     await uow.requests.add(AidRequest.register(
         form, request_id=request_id, received_at=now, received_by=user.username, person_id=person_id,
         eligibility=record, papers_missing=papers_missing, acceptance_due=due))
