@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import aiosqlite
 from sqlalchemy import DateTime, event
@@ -13,44 +16,102 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-#: aiosqlite calls that may wait (for the write lock, for an fsync, for a checkpoint): on its thread.
-_WAITING_CALLS = frozenset({"commit", "rollback", "close"})
-_WAITING_SQL = ("BEGIN", "COMMIT", "END", "ROLLBACK", "PRAGMA", "VACUUM")
+#: SQL that starts a transaction (takes the write lock: every transaction begins IMMEDIATE), ends one,
+#: or may otherwise wait (PRAGMA journal_mode, VACUUM): on aiosqlite's thread.
+_BEGIN_SQL = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+_END_SQL = ("COMMIT", "END", "ROLLBACK")
+_WAITING_SQL = ("PRAGMA", "VACUUM")
+_READ_ONLY_KEY = "tgpl_read_only"
+#: Execution options of a connection whose transactions only read: on SQLite they begin DEFERRED and
+#: neither take nor wait for the write lock (WAL lets them read beside a writer). PostgreSQL ignores it.
+READ_ONLY = {_READ_ONLY_KEY: True}
+#: How long a transaction waits for the write lock before "database is locked" (SQLite's busy timeout).
+BUSY_TIMEOUT_S = 30
 
 
-class LoopSqliteConnection(aiosqlite.Connection):
-    """An aiosqlite connection that runs a statement on the event loop's own thread, where it takes
-    microseconds, and sends to its worker thread only what may wait: BEGIN IMMEDIATE (the write
-    lock, which another connection of the process may hold until the loop lets it commit), COMMIT
-    and ROLLBACK (fsync, checkpoint), PRAGMA and close. Inside a transaction begun IMMEDIATE in WAL
-    mode nothing else waits for a lock. aiosqlite sends every call to its thread and back: that
-    round trip was more than half of intake's CPU per notice (6.9 -> 2.8 ms, measured in-process).
+class ServiceSqliteConnection(aiosqlite.Connection):
+    """An aiosqlite connection of a service process. Two things differ from aiosqlite's:
 
-    For transactions of short statements (consumers, the outbox relay); a long read would hold the
-    loop for its whole length, so pages and reports use an ordinary engine."""
+    - The process's transactions on one database file queue for the write lock on an asyncio lock,
+      in order, and each is let in the moment the one before it ends. SQLite's own busy handler,
+      which they would otherwise meet, polls with sleeps growing to 100 ms: at a steady 100 notices
+      a second it put most of the 80 ms of each hop (notice -> case opened -> case assigned).
+      Another process (a `tgpl` command) still meets the busy handler.
+    - `inline`: a statement runs on the event loop's own thread, where it takes microseconds, and
+      only what may wait goes to the worker thread: BEGIN IMMEDIATE, COMMIT and ROLLBACK (fsync,
+      checkpoint), PRAGMA and close. Inside a transaction begun IMMEDIATE in WAL mode nothing else
+      waits for a lock. aiosqlite's round trip to its thread for every call was more than half of
+      intake's CPU per notice (6.9 -> 2.8 ms, measured in-process). For transactions of short
+      statements (consumers, the outbox relay): a long read would hold the loop, so pages and
+      reports use an engine without it.
+    """
+
+    _queues: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
+
+    def __init__(self, path: str, *, inline: bool) -> None:
+        # check_same_thread=False: opened on the worker thread, used on the loop's too.
+        super().__init__(lambda: sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False),
+                         iter_chunk_size=64)
+        self._thread.daemon = True
+        self._path, self._inline, self._holding = path, inline, False
+
+    def _write_lock(self) -> asyncio.Lock:
+        by_path = self._queues.setdefault(asyncio.get_running_loop(), {})
+        return by_path.setdefault(self._path, asyncio.Lock())
+
+    def _release(self) -> None:
+        if self._holding and not (self._connection is not None and self._connection.in_transaction):
+            self._holding = False
+            self._write_lock().release()
 
     async def _execute(self, fn, *args, **kwargs):
-        if _may_wait(fn, args):
+        kind = _kind(fn, args)
+        if kind == "begin" and not self._holding:
+            try:
+                async with asyncio.timeout(BUSY_TIMEOUT_S):
+                    await self._write_lock().acquire()
+            except TimeoutError:  # as SQLite's own busy timeout would have ended it
+                raise sqlite3.OperationalError(
+                    f"database is locked (another transaction of this process held it {BUSY_TIMEOUT_S} s)") from None
+            self._holding = True
+            try:
+                return await super()._execute(fn, *args, **kwargs)
+            except BaseException:
+                self._release()
+                raise
+        if kind == "end":
+            try:
+                return await super()._execute(fn, *args, **kwargs)
+            finally:
+                self._release()
+        if kind is not None or not self._inline:
             return await super()._execute(fn, *args, **kwargs)
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
 
 
-def _may_wait(fn, args: tuple) -> bool:
+def _kind(fn, args: tuple) -> str | None:
+    """"begin", "end", "wait" (on the worker thread) or None (a statement inside a transaction)."""
     name = getattr(fn, "__name__", "")
-    if name in _WAITING_CALLS:  # the connection's, not a cursor's close
-        return isinstance(getattr(fn, "__self__", None), sqlite3.Connection)
+    if name in ("commit", "rollback", "close"):  # the connection's; a cursor's close is a statement's
+        return "end" if isinstance(getattr(fn, "__self__", None), sqlite3.Connection) else None
     if name in ("execute", "executemany", "executescript") and args and isinstance(args[0], str):
-        return args[0].lstrip().upper().startswith(_WAITING_SQL)
-    return False
+        head = args[0].lstrip().upper()
+        if head.startswith(_BEGIN_SQL):
+            return "begin"
+        if head.startswith(_END_SQL):
+            return "end"
+        if head.startswith(_WAITING_SQL):
+            return "wait"
+    return None
 
 
 def create_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False,
                   statements_on_loop: bool = False) -> AsyncEngine:
     """An async engine for the service's own database (SQLite file or PostgreSQL).
 
-    `statements_on_loop`: SQLite statements run on the event loop's thread (LoopSqliteConnection),
+    `statements_on_loop`: SQLite statements run on the event loop's thread (ServiceSqliteConnection),
     for the consumers' and the relay's short transactions; PostgreSQL ignores it.
     """
     parsed = make_url(url)
@@ -59,19 +120,15 @@ def create_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fa
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    if statements_on_loop and parsed.database and parsed.database != ":memory:":
-        path = parsed.database
+    if parsed.database and parsed.database != ":memory:":
+        path = str(Path(parsed.database).resolve())
 
         async def connect() -> aiosqlite.Connection:
-            # check_same_thread=False: opened on the worker thread, used on the loop's.
-            connection = LoopSqliteConnection(
-                lambda: sqlite3.connect(path, timeout=30, check_same_thread=False), iter_chunk_size=64)
-            connection._thread.daemon = True
-            return await connection
+            return await ServiceSqliteConnection(path, inline=statements_on_loop)
 
         engine = create_async_engine(url, echo=echo, async_creator=connect)
     else:
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver callback
@@ -87,8 +144,9 @@ def create_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = Fa
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # pragma: no cover - driver callback
         # A deferred transaction that later upgrades to a write lock fails with "database is
-        # locked" instead of waiting; taking the write lock up front makes writers queue.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # locked" instead of waiting; taking the write lock up front makes writers queue. Only a
+        # transaction that promises never to write (READ_ONLY) reads beside them (WAL).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY_KEY) else "BEGIN IMMEDIATE")
 
     return engine
 

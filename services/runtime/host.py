@@ -195,7 +195,7 @@ def build_engine(settings: ServiceSettings, *, statements_on_loop: bool = False)
 
 def build_work_engine(settings: ServiceSettings, engine: AsyncEngine) -> AsyncEngine:
     """The engine of the consumers and the outbox relay: short transactions, so on SQLite their
-    statements run on the event loop (database.LoopSqliteConnection); on PostgreSQL, `engine` itself."""
+    statements run on the event loop (database.ServiceSqliteConnection); on PostgreSQL, `engine` itself."""
     return build_engine(settings, statements_on_loop=True) if engine.dialect.name == "sqlite" else engine
 
 

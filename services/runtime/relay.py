@@ -1,5 +1,8 @@
 """The outbox relay: publishes committed outbox rows to JetStream with `Nats-Msg-Id`, then marks
-them. A crash between publish and mark re-publishes; JetStream's duplicate window drops it."""
+them. A crash between publish and mark re-publishes; JetStream's duplicate window drops it.
+
+It reads the rows in a read-only transaction and marks them in the background, so publishing never
+waits for the write lock that the service's consumers hold batch after batch (on SQLite)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import sqlalchemy as sa
 from nats.aio.client import Client as NatsClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.runtime.database import READ_ONLY
 from services.runtime.messaging_tables import MessagingTables
 from services.runtime.unit_of_work import utcnow
 
@@ -28,6 +32,9 @@ class OutboxRelay:
         self._task: asyncio.Task | None = None
         self._js = None
         self.published = 0
+        #: published rows whose mark is still being written (not to be published again meanwhile)
+        self._marking: set[int] = set()
+        self._mark_task: asyncio.Task | None = None
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now (called after a commit that added rows)."""
@@ -39,13 +46,15 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        """Stop after the batch in flight."""
+        """Stop after the batch in flight (its mark written, when it can be)."""
         if self._task:
             self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        if self._mark_task is not None:
+            await asyncio.gather(self._mark_task, return_exceptions=True)
 
     async def backlog(self) -> int:
         """How many outbox rows wait to be published."""
@@ -57,7 +66,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         while True:
             try:
-                sent = await self.publish_pending()
+                sent = await self._publish_batch(wait_for_mark=False)
             except asyncio.CancelledError:
                 raise
             except Exception:  # broker or database briefly unavailable: try again shortly
@@ -72,13 +81,18 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were published."""
+        """Publish one batch of unpublished rows and mark them; returns how many were published."""
+        return await self._publish_batch(wait_for_mark=True)
+
+    async def _publish_batch(self, *, wait_for_mark: bool) -> int:
         t = self._table
+        query = (sa.select(t.c.id, t.c.msg_id, t.c.subject, t.c.payload, t.c.headers)
+                 .where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self._batch))
+        if self._marking:
+            query = query.where(t.c.id.not_in(sorted(self._marking)))
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(
-                sa.select(t.c.id, t.c.msg_id, t.c.subject, t.c.payload, t.c.headers)
-                .where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self._batch)
-            )).all()
+            conn = await conn.execution_options(**READ_ONLY)
+            rows = (await conn.execute(query)).all()
             await conn.rollback()
         if not rows:
             return 0
@@ -88,9 +102,25 @@ class OutboxRelay:
             ) for row in rows
         ))
         del acks
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                sa.update(t).where(t.c.id.in_([row.id for row in rows])).values(published_at=utcnow())
-            )
         self.published += len(rows)
+        ids = [row.id for row in rows]
+        if self._mark_task is not None:  # one mark at a time: they queue for the same write lock anyway
+            await asyncio.gather(self._mark_task, return_exceptions=True)
+        self._marking.update(ids)
+        self._mark_task = asyncio.create_task(self._mark(ids))
+        self._mark_task.add_done_callback(lambda task: task.cancelled() or task.exception())  # logged in _mark
+        if wait_for_mark:
+            await self._mark_task
         return len(rows)
+
+    async def _mark(self, ids: list[int]) -> None:
+        """Record rows as published; if that fails they are published again (the broker drops the copies)."""
+        t = self._table
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(sa.update(t).where(t.c.id.in_(ids)).values(published_at=utcnow()))
+        except Exception:
+            log.exception("outbox relay: could not mark %d published rows; they will be sent again", len(ids))
+            raise
+        finally:
+            self._marking.difference_update(ids)

@@ -1,5 +1,5 @@
-"""SQLite statements on the event loop (services/runtime/database.py, LoopSqliteConnection): they run
-on the loop's thread, and what may wait for the write lock does not stop the loop."""
+"""SQLite connections of a service process (services/runtime/database.py, ServiceSqliteConnection):
+statements on the loop's thread, and waiting for the write lock does not stop the loop."""
 
 from __future__ import annotations
 
@@ -72,3 +72,25 @@ async def test_waiting_for_the_write_lock_does_not_stop_the_loop(tmp_path):
         await holder.dispose()
         await on_loop.dispose()
     assert ticks_while_held >= 10
+
+
+async def test_a_transaction_waiting_on_another_of_its_own_process_ends_as_sqlite_would(tmp_path, monkeypatch):
+    """Waiting inside a transaction for another one of the same process can never end: after the
+    busy timeout it fails with "database is locked", as SQLite's busy handler would, never hangs."""
+    from services.runtime import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    first, second = create_engine(url), create_engine(url, statements_on_loop=True)
+    try:
+        async with first.begin() as outer:
+            await outer.execute(sa.text("CREATE TABLE facts (n INTEGER)"))
+            with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+                async with second.begin() as inner:
+                    await inner.execute(sa.text("INSERT INTO facts VALUES (1)"))
+        async with second.begin() as conn:  # the lock went back to the queue: the next one gets it
+            await conn.execute(sa.text("INSERT INTO facts VALUES (2)"))
+            assert (await conn.execute(sa.text("SELECT count(*) FROM facts"))).scalar_one() == 1
+    finally:
+        await first.dispose()
+        await second.dispose()
