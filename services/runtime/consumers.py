@@ -147,11 +147,6 @@ def message_key_without_id(stream: str, seq: int | None, data: bytes) -> str:
     return f"{stream}:{seq}:{hashlib.sha256(data).hexdigest()}"
 
 
-#: How long taking "what is already there" may wait for the server's answer (see `_next_batch`); a
-#: late answer's messages are not lost: they wait in the subscription for the next fetch.
-AVAILABLE_NOW_S = 0.01
-
-
 @dataclass
 class ConsumerStats:
     processed: int = 0
@@ -168,8 +163,8 @@ class ConsumerGroup(Generic[U]):
 
     The pull loop is nats-py's, not a FastStream subscriber's: FastStream 0.7 runs the messages
     of a fetched batch concurrently (a decision would not see the one before it), and its batch
-    mode keeps fetching until the batch is full (latency). See `_next_batch` for how a batch is
-    taken without waiting for it to fill.
+    mode keeps fetching until the batch is full (latency). `fetch` here returns as soon as any
+    message is there, up to `fetch_batch` of them (tests/integration/runtime/test_reliability.py).
     """
 
     def __init__(
@@ -255,7 +250,7 @@ class ConsumerGroup(Generic[U]):
     async def _run(self, spec: ConsumerSpec, handler: Handler, psub, js) -> None:
         while True:
             try:
-                batch = await self._next_batch(psub)
+                batch = await psub.fetch(self._fetch_batch, timeout=self._fetch_timeout_s)
             except (asyncio.TimeoutError, FetchTimeoutError):
                 continue
             except asyncio.CancelledError:
@@ -274,23 +269,6 @@ class ConsumerGroup(Generic[U]):
                     with contextlib.suppress(Exception):
                         await raw.nak()
                 raise
-
-    async def _next_batch(self, psub) -> list[Msg]:
-        """What the stream has for this consumer now, up to `fetch_batch`, waiting only for the first.
-
-        nats-py's `fetch(n)` on an empty stream leaves a pull request for n messages on the server
-        and returns when n have come or the request expires: at a steady 100 notices a second that
-        held each hop for a quarter of a second. So: wait for one message, then take, without
-        waiting (a no-wait pull request, answered at once), whatever else is already there.
-        """
-        first = await psub.fetch(1, timeout=self._fetch_timeout_s)
-        if self._fetch_batch <= 1:
-            return first
-        try:
-            # No messages makes nats-py wait for new ones until this short timeout: none is fine.
-            return first + await psub.fetch(self._fetch_batch - 1, timeout=AVAILABLE_NOW_S)
-        except (asyncio.TimeoutError, FetchTimeoutError):
-            return first
 
     def _delivery(self, spec: ConsumerSpec, raw: Msg) -> Delivery:
         meta = raw.metadata

@@ -1,6 +1,7 @@
 """Nothing lost, nothing twice: redelivery, retries and dead letters, with a real nats-server
 and a real database."""
 
+import asyncio
 import functools
 import json
 import uuid
@@ -188,3 +189,37 @@ async def test_a_durable_gets_only_the_types_its_handlers_read_and_an_old_one_is
     assert handled == [later[1].case_id, later[3].case_id]  # not the one read before, no notices
     assert group.stats.ignored == 0 and group.stats.processed == 2
     assert info.config.filter_subjects == [subjects.subject_of(ev.CaseOpened)] and not info.config.filter_subject
+
+
+async def test_a_message_on_an_idle_stream_is_handled_without_waiting_for_a_full_batch(
+        jetstream, nats_url, database_url, db_backend):
+    """A consumer that fetches up to 50 takes a lone message at once, not when 50 have come or its
+    pull request expires (what the batching of consumers relies on)."""
+    import nats
+
+    engine = create_engine(await database_url("reporting"))
+    await upgrade_to_head(engine, build_reporting.__globals__["MIGRATIONS"])
+    handled: list[bytes] = []
+
+    async def record(uow, data: bytes, delivery) -> None:
+        handled.append(data)
+
+    group = ConsumerGroup(functools.partial(ReportingUnitOfWork, engine, reporting_tables.messaging),
+                          reporting_tables.messaging, engine, max_deliver=3, retry_delays_s=[0.1],
+                          ack_wait_s=60.0, fetch_batch=50, fetch_timeout_s=60.0)
+    group.add(ConsumerSpec(durable="test-lone-v1", subject=subjects.INBOUND_REFERRAL, stream=subjects.INBOUND_STREAM,
+                           payload=(), description="test", decode=raw_bytes), record)
+    nc = await nats.connect(nats_url)
+    try:
+        await group.start(nc)
+        await asyncio.sleep(0.5)  # the consumer is waiting on an empty stream
+        await harness.publish(jetstream, subjects.INBOUND_REFERRAL, b'{"lone": true}', "lone-1")
+
+        async def seen():
+            return handled == [b'{"lone": true}']
+
+        await harness.eventually(seen, timeout=15)  # a quarter of the pull request's 60 s
+        await group.stop()
+    finally:
+        await nc.close()
+        await engine.dispose()
