@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test unit integration e2e contracts bench bench-assignment bench-reporting chaos clean
+.PHONY: run test unit integration e2e contracts bench bench-assignment bench-reporting bench-register chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -46,6 +46,16 @@ bench-assignment: $(BENCH_STAMP)
 # --events 100000" or BENCH_ARGS=--database-url=postgresql+asyncpg://postgres@127.0.0.1:5432/test.
 bench-reporting: $(STAMP)
 	$(BIN)/python -m deploy.bench.reporting $(BENCH_ARGS)
+
+# The staff case register at 1,000,000 cases: a fresh intake database filled with the demo center's cases
+# over six years (about 5 minutes on 2 cores, 3.5 GB of disk in a temporary directory), then
+# list_cases and the register page and its JSON API from a real intake process, for the common filters
+# (p50 / p95 of 20 requests each), and intake's RSS after them; one table, every figure in
+# var/bench/register.json (a benchmark, not a test). BENCH_ARGS passes options, e.g. BENCH_ARGS="--cases
+# 100000", --database-url=postgresql+asyncpg://postgres@127.0.0.1:5432/test, or "--workdir
+# var/bench/register" (the database is kept) and then "--workdir var/bench/register --reuse" (not filled again).
+bench-register: $(STAMP)
+	$(BIN)/python -m deploy.bench.register_page $(BENCH_ARGS)
 
 # End to end against the broker's own limit: raw JetStream publish and pull-consume of the same
 # notices, then 100,000 notices through the four services until the report counts every one

@@ -4,21 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.intake.adapters import tables as t
 from services.intake.domain.cases import CaseStatus
 from services.intake.domain.matching import normalise_name
 
 
+#: The register counts matching cases up to this many; beyond, it says "more than" (an exact count over
+#: a million cases would cost more than the page itself). A name search matching more than NAME_COUNT_CAP
+#: cases is not finding a person: it says so at once.
+COUNT_CAP = 10_000
+NAME_COUNT_CAP = 1_000
+#: On SQLite the name index finds the cases of a name search that match at most this many (one row
+#: read each); more common names are checked along the register's own index instead (see _name_match).
+FTS_LEADS_UP_TO = 5_000
+#: Newest first; the register number orders cases opened at the same moment.
+REGISTER_ORDER = (t.cases.c.opened_at.desc(), t.cases.c.register_no.desc())
+
+
 @dataclass(frozen=True)
 class CasePage:
     rows: list[dict]
-    total: int
+    total: int  # exact, or the cap when more cases match (`exact` False)
     page: int
-    pages: int
+    pages: int | None  # None when the total is not exact
+    exact: bool = True
+    has_next: bool = False
 
 
 def _case_rows():
@@ -60,38 +75,94 @@ async def list_cases_where(engine: AsyncEngine, *conditions) -> list[dict]:
 
 
 async def list_cases(engine: AsyncEngine, *, status: str | None, branch: str | None, page: int, size: int,
-                     search: str | None = None, every_name: bool = True,
-                     names_of_officer: str | None = None) -> CasePage:
+                     search: str | None = None, every_name: bool = True, names_of_officer: str | None = None,
+                     field: str | None = None, officer: str | None = None, opened_since: datetime | None = None,
+                     opened_before: datetime | None = None) -> CasePage:
     """A filtered page of the case register, newest first, with names resolved for display.
 
-    `search` matches a register number (prefix) or the person's name without diacritics, every
-    word of it in any order. Unless `every_name`, a name matches only in the cases `names_of_officer`
-    performs or performed, so that a search does not tell an officer who else the center helps.
+    `search` matches a register number (prefix) or the person's name without diacritics: every word typed
+    begins a word of the name, in any order. Unless `every_name`, a name matches only in the cases
+    `names_of_officer` performs or performed, so that a search does not tell an officer who else the center
+    helps. `opened_since` (inclusive) and `opened_before` (exclusive) bound the opening time. The total is
+    exact up to COUNT_CAP matching cases (NAME_COUNT_CAP in a name search).
     """
     c = t.cases
-    conditions = []
-    if search and search.strip():
-        text = search.strip()
-        if any(ch.isdigit() for ch in text):
+    conditions = [column == value for column, value in ((c.c.status, status), (c.c.branch_code, branch),
+                                                        (c.c.field, field), (c.c.officer_id, officer)) if value]
+    if opened_since is not None:
+        conditions.append(c.c.opened_at >= opened_since)
+    if opened_before is not None:
+        conditions.append(c.c.opened_at < opened_before)
+    cap, name = COUNT_CAP, None
+    async with engine.connect() as conn:
+        text = (search or "").strip()
+        if text and any(ch.isdigit() for ch in text):
             # A register number: a range on its unique index instead of a scan.
             conditions.append(sa.and_(c.c.register_no >= text, c.c.register_no < text + "\uffff"))
-        else:
-            conditions.extend(c.c.name_key.contains(word, autoescape=True) for word in normalise_name(text).split())
+        elif words := search_words(text):
+            cap, name = NAME_COUNT_CAP, await _name_match(conn, words)
+            conditions.append(name.condition)
             if not every_name:
                 performed = t.case_performers
-                conditions.append(c.c.case_id.in_(sa.select(performed.c.case_id).where(
-                    performed.c.officer_id == names_of_officer)) if names_of_officer else sa.false())
-    if status:
-        conditions.append(c.c.status == status)
-    if branch:
-        conditions.append(c.c.branch_code == branch)
-    query = _case_rows().where(*conditions).order_by(c.c.opened_at.desc(), c.c.register_no.desc())
-    async with engine.connect() as conn:
-        total = (await conn.execute(sa.select(sa.func.count()).select_from(c).where(*conditions))).scalar_one()
-        pages = max(1, -(-total // size))
-        page = min(max(page, 1), pages)
-        rows = (await conn.execute(query.limit(size).offset((page - 1) * size))).mappings().all()
-    return CasePage(rows=[dict(r) for r in rows], total=total, page=page, pages=pages)
+                conditions.append(sa.exists().where(performed.c.case_id == c.c.case_id,
+                                                    performed.c.officer_id == names_of_officer)
+                                  if names_of_officer else sa.false())
+
+        def matching(*columns):
+            query = sa.select(*columns).select_from(c).where(*conditions)
+            # Led by the name index: each case it found read by rowid, no index of the register walked.
+            return query.with_hint(c, "NOT INDEXED", dialect_name="sqlite") if name and name.leads else query
+
+        if name is not None and name.hits is not None and len(conditions) == 1:
+            counted = name.hits
+        else:
+            counted = (await conn.execute(sa.select(sa.func.count()).select_from(
+                matching(sa.literal(1)).limit(cap + 1).subquery()))).scalar_one()
+        exact = counted <= cap
+        pages = max(1, -(-counted // size)) if exact else None
+        page = min(max(page, 1), pages) if pages else max(page, 1)
+        # The page's cases first (along one index, rarely reading a case), then only they are joined with
+        # the names shown.
+        ids = list((await conn.execute(matching(c.c.case_id).order_by(*REGISTER_ORDER)
+                                       .limit(size + 1).offset((page - 1) * size))).scalars())
+        rows = {r["case_id"]: dict(r) for r in (await conn.execute(
+            _case_rows().where(c.c.case_id.in_(ids[:size])))).mappings()} if ids else {}
+    return CasePage(rows=[rows[i] for i in ids[:size]], total=min(counted, cap), page=page, pages=pages,
+                    exact=exact, has_next=len(ids) > size)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a name search as they are matched: without diacritics, letters and digits only."""
+    return [w for w in ("".join(ch for ch in word if ch.isalnum()) for word in normalise_name(text).split()) if w]
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    condition: sa.ColumnElement
+    hits: int | None = None  # how many cases have the name (capped), when the index said
+    leads: bool = False  # the name index finds the cases; nothing else should
+
+
+async def _name_match(conn: AsyncConnection, words: list[str]) -> NameMatch:
+    """The condition "every word begins a word of the name", answered by the name index of the backend."""
+    c = t.cases
+    if conn.dialect.name == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        return NameMatch(sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), c.c.name_key).op("@@")(
+            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), query)))
+    # SQLite: the FTS5 index (case_names) says which cases have the name. SQLite's planner cannot weigh it
+    # against the register's indexes, so this decides: up to FTS_LEADS_UP_TO cases, they are read by rowid
+    # and nothing else is walked; a more common name (then at least one case in 200 has it) is checked
+    # along the register's index in order instead (each carries name_key), which finds a page at once.
+    found = list((await conn.execute(sa.text(
+        "SELECT rowid FROM case_names WHERE case_names MATCH :names LIMIT :cap"),
+        {"names": " AND ".join(f'"{w}"*' for w in words),
+         "cap": max(FTS_LEADS_UP_TO, NAME_COUNT_CAP) + 1})).scalars())  # so that len(found) counts them
+    if len(found) <= FTS_LEADS_UP_TO:
+        return NameMatch(sa.literal_column("cases.rowid").in_(found), len(found), True)
+    return NameMatch(sa.and_(*(sa.or_(c.c.name_key.startswith(w, autoescape=True),
+                                      c.c.name_key.contains(f" {w}", autoescape=True)) for w in words)),
+                     len(found))
 
 
 async def list_branches(engine: AsyncEngine) -> list[dict]:
@@ -100,6 +171,14 @@ async def list_branches(engine: AsyncEngine) -> list[dict]:
         rows = (await conn.execute(
             sa.select(t.branches).order_by(t.branches.c.is_head_office.desc(), t.branches.c.code)
         )).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def list_officers(engine: AsyncEngine) -> list[dict]:
+    """The officers intake knows (assignment's roster), by branch and name, for the register's filter."""
+    o = t.officers
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(o).order_by(o.c.branch_code, o.c.full_name))).mappings().all()
     return [dict(r) for r in rows]
 
 

@@ -110,7 +110,7 @@ cases = sa.Table(
     sa.Column("assignment_reason", sa.Text, nullable=True),
     sa.Column("person_id", sa.String(36), nullable=True, index=True),
     sa.Column("matter_id", sa.String(36), nullable=True),
-    sa.Column("name_key", sa.String(200), nullable=True, index=True),
+    sa.Column("name_key", sa.String(200), nullable=True),
     sa.Column("assignment_due", UtcDateTime(), nullable=True),
     # the beneficiary's application to change the performer (Law Art. 33: answer within 3 working days)
     sa.Column("performer_change_requested_at", UtcDateTime(), nullable=True),
@@ -126,9 +126,21 @@ cases = sa.Table(
     sa.Column("closed_on", sa.Date, nullable=True),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
     sa.Column("closed_by", sa.String(64), nullable=True),
-    sa.Index("ix_cases_opened_at", "opened_at"),
-    sa.Index("ix_cases_status_opened_at", "status", "opened_at"),
-    sa.Index("ix_cases_branch_opened_at", "branch_code", "opened_at"),
+    # The register's order and filters (migration 0012): each index starts with a filter, continues in
+    # register order and carries the other filter columns, so a page at any depth is one index walk. Names
+    # are searched by word through a GIN index (PostgreSQL) or the FTS5 table case_names kept by triggers
+    # (SQLite; a batch "move and copy" of this table must create them again and rebuild case_names).
+    sa.Index("ix_cases_register", "opened_at", "register_no", "status", "branch_code", "field", "officer_id",
+             "name_key"),
+    sa.Index("ix_cases_register_status", "status", "opened_at", "register_no", "branch_code", "field",
+             "officer_id", "name_key"),
+    sa.Index("ix_cases_register_branch", "branch_code", "opened_at", "register_no", "status", "field",
+             "officer_id", "name_key"),
+    sa.Index("ix_cases_register_field", "field", "opened_at", "register_no", "status", "branch_code",
+             "officer_id", "name_key"),
+    sa.Index("ix_cases_register_officer", "officer_id", "opened_at", "register_no", "status", "branch_code",
+             "field", "name_key"),
+    sa.Index("ix_cases_notice", "notice_agency_code", "notice_id"),  # a corrected notice finds its case
 )
 
 case_progress = sa.Table(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -28,7 +27,7 @@ from services.intake.domain.cases import CaseStatus
 from services.intake.domain import disclosure
 from services.intake.domain.staff import Permission, StaffUser, mask_national_id
 from services.intake.entrypoints import assignment_web, auth, evaluation_web, labels, requests_web, roster_web
-from services.intake.entrypoints import audit_web, case_file_web, reports_web
+from services.intake.entrypoints import audit_web, case_file_web, register_web, reports_web
 from services.intake.entrypoints.timeline import timeline
 from services.intake.service_layer.case_actions import CaseActionRefused, request_performer_change
 from services.runtime.dead_letters import list_dead_letters
@@ -85,7 +84,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
     auth.install(app, TEMPLATES, accounts, secure_cookies=settings.secure_cookies,
                  throttle=LoginThrottle(settings.login_max_failures, timedelta(minutes=settings.login_lock_minutes)))
     tz = ZoneInfo(settings.timezone)
-    app.state.engine, app.state.zone = engine, tz
+    app.state.engine, app.state.zone, app.state.page_size = engine, tz, settings.page_size
     # Tests replace it with a client on the assignment app itself (httpx.ASGITransport).
     app.state.assignment = AssignmentApi(settings.assignment_url)
     app.state.evaluation = EvaluationApi(settings.evaluation_url)
@@ -106,7 +105,7 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
             engine, t.cases.c.urgent.is_(True), t.cases.c.officer_id.is_(None), t.cases.c.status != CaseStatus.CLOSED))
         for row in urgent:
             row["opened_local"] = local(row["opened_at"])
-        await accounts.audit(session.user, "view_inbox", None, **_listed(urgent))
+        await accounts.audit(session.user, "view_inbox", None, **listed_in_audit(urgent))
         return TEMPLATES.TemplateResponse(request, "inbox.html", {
             "counts": await register_queries.inbox_counts(engine), "urgent": urgent,
             "field_labels": labels.FIELD_LABELS})
@@ -195,37 +194,6 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
         await accounts.audit(session.user, "map_agency", code, kind=kind, name=name)
         return RedirectResponse("/notices/flagged", status_code=303)
 
-    @ui.get("/cases", response_class=HTMLResponse)
-    async def cases_page(request: Request, status: str = "", branch: str = "", q: str = "",
-                         page: int = Query(1, ge=1),
-                         session: Session = Depends(auth.require(Permission.VIEW_PERSON))):
-        user = session.user
-        result = await register_queries.list_cases(engine, status=status or None, branch=branch or None,
-                                                   page=page, size=settings.page_size, search=q or None,
-                                                   every_name=user.may(Permission.VIEW_EVERY_PERSON),
-                                                   names_of_officer=user.officer_id)
-        rows = await cases_as_seen(engine, user, result.rows)
-        now = utcnow()
-        await accounts.audit(user, "list_cases", None, status=status, branch=branch, page=result.page,
-                             **_listed(rows))
-        for row in rows:
-            row["opened_local"] = local(row["opened_at"])
-            waiting = row["status"] != CaseStatus.CLOSED  # a closed case is late for nothing
-            row["assignment_overdue"] = (waiting and row["officer_id"] is None and row["assignment_due"] is not None
-                                         and row["assignment_due"] < now)
-            row["performer_change_overdue"] = (waiting and row["performer_change_due"] is not None
-                                               and row["performer_change_due"] < now)
-
-        def page_url(n: int) -> str:
-            return "/cases?" + urlencode({"status": status, "branch": branch, "q": q, "page": n})
-
-        return TEMPLATES.TemplateResponse(request, "cases.html", {
-            "cases": rows, "total": result.total, "page": result.page, "pages": result.pages,
-            "status": status, "branch": branch, "q": q, "branches": await register_queries.list_branches(engine),
-            "page_url": page_url, "field_labels": labels.FIELD_LABELS, "gender_labels": labels.GENDER_LABELS,
-            "status_labels": labels.STATUS_LABELS, "channel_labels": labels.CHANNEL_LABELS,
-        })
-
     @ui.get("/notices/rejected", response_class=HTMLResponse)
     async def rejected_page(request: Request,
                             session: Session = Depends(auth.require(Permission.VIEW_EVERY_PERSON))):
@@ -247,20 +215,6 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
             "letters": letters, "unreachable": unreachable, "service_labels": labels.SERVICE_LABELS,
         })
 
-    @api.get("/cases", summary="A page of the case register")
-    async def cases_api(status: str | None = None, branch: str | None = None, q: str | None = None,
-                        page: int = Query(1, ge=1), size: int = Query(50, ge=1, le=500),
-                        session: Session = Depends(auth.require(Permission.VIEW_PERSON))) -> dict:
-        """Person fields are empty (`person_hidden`) in the cases the user has no part in; national ID
-        numbers are masked unless the user's role needs them."""
-        user = session.user
-        result = await register_queries.list_cases(engine, status=status, branch=branch, page=page, size=size,
-                                                   search=q, every_name=user.may(Permission.VIEW_EVERY_PERSON),
-                                                   names_of_officer=user.officer_id)
-        rows = await cases_as_seen(engine, user, result.rows)
-        await accounts.audit(user, "list_cases", None, api=True, **_listed(rows))
-        return {"total": result.total, "page": result.page, "pages": result.pages, "cases": rows}
-
     @api.get("/notices/rejected", summary="Rejected notices with their reasons")
     async def rejected_api(limit: int = Query(200, ge=1, le=1000),
                            session: Session = Depends(auth.require(Permission.VIEW_EVERY_PERSON))) -> list[dict]:
@@ -280,6 +234,8 @@ def build_web(engine: AsyncEngine, settings: IntakeSettings) -> FastAPI:
 
     app.include_router(ui)
     app.include_router(api)
+    app.include_router(register_web.router)
+    app.include_router(register_web.api)
     app.include_router(requests_web.router)
     app.include_router(assignment_web.router)
     app.include_router(case_file_web.router)
@@ -338,7 +294,7 @@ async def sees_person_of_case(request: Request, user: StaffUser, case_id: str | 
     return user.sees_person_in(performers.get(case_id or "", frozenset()))
 
 
-def _listed(rows: list[dict]) -> dict[str, list[str]]:
+def listed_in_audit(rows: list[dict]) -> dict[str, list[str]]:
     """What the audit log keeps of a list of cases: every case listed, and those shown without their person."""
     hidden = [row["case_id"] for row in rows if row["person_hidden"]]
     return {"cases": [row["case_id"] for row in rows], **({"without_person": hidden} if hidden else {})}
