@@ -7,13 +7,15 @@ import sqlite3
 import weakref
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import ClassVar
 
 import aiosqlite
 from sqlalchemy import DateTime, event
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
 #: SQL that starts a transaction (takes the write lock: every transaction begins IMMEDIATE), ends one,
@@ -105,6 +107,14 @@ def _kind(fn, args: tuple) -> str | None:
         if head.startswith(_WAITING_SQL):
             return "wait"
     return None
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection that only reads: on SQLite its transactions begin DEFERRED and read beside the
+    writers (READ_ONLY), so a staff page neither waits for the consumers' batches nor holds them up."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(**READ_ONLY)
 
 
 def create_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False,

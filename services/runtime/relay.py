@@ -34,7 +34,7 @@ class OutboxRelay:
         self.published = 0
         #: published rows whose mark is still being written (not to be published again meanwhile)
         self._marking: set[int] = set()
-        self._mark_task: asyncio.Task | None = None
+        self._mark_tasks: set[asyncio.Task] = set()
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now (called after a commit that added rows)."""
@@ -53,8 +53,8 @@ class OutboxRelay:
                 await self._task
             except asyncio.CancelledError:
                 pass
-        if self._mark_task is not None:
-            await asyncio.gather(self._mark_task, return_exceptions=True)
+        if self._mark_tasks:
+            await asyncio.gather(*self._mark_tasks, return_exceptions=True)
 
     async def backlog(self) -> int:
         """How many outbox rows wait to be published."""
@@ -104,14 +104,19 @@ class OutboxRelay:
         del acks
         self.published += len(rows)
         ids = [row.id for row in rows]
-        if self._mark_task is not None:  # one mark at a time: they queue for the same write lock anyway
-            await asyncio.gather(self._mark_task, return_exceptions=True)
+        # The marks queue for the write lock in the background; the next rows are read and sent meanwhile.
         self._marking.update(ids)
-        self._mark_task = asyncio.create_task(self._mark(ids))
-        self._mark_task.add_done_callback(lambda task: task.cancelled() or task.exception())  # logged in _mark
+        marking = asyncio.create_task(self._mark(ids))
+        self._mark_tasks.add(marking)
+        marking.add_done_callback(self._marked)
         if wait_for_mark:
-            await self._mark_task
+            await marking
         return len(rows)
+
+    def _marked(self, task: asyncio.Task) -> None:
+        self._mark_tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved here; logged in _mark
 
     async def _mark(self, ids: list[int]) -> None:
         """Record rows as published; if that fails they are published again (the broker drops the copies)."""

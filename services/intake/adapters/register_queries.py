@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.intake.adapters import tables as t
 from services.intake.domain.cases import CaseStatus
 from services.intake.domain.matching import normalise_name
+from services.runtime.database import reading
 
 
 #: The register counts matching cases up to this many; beyond, it says "more than" (an exact count over
@@ -59,7 +60,7 @@ async def performers_of(engine: AsyncEngine, case_ids: Iterable[str]) -> dict[st
     wanted = list(dict.fromkeys(i for i in case_ids if i))
     found: dict[str, set[str]] = {}
     p = t.case_performers
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         for start in range(0, len(wanted), 500):  # bounded IN lists
             rows = await conn.execute(sa.select(p.c.case_id, p.c.officer_id)
                                       .where(p.c.case_id.in_(wanted[start:start + 500])))
@@ -70,7 +71,7 @@ async def performers_of(engine: AsyncEngine, case_ids: Iterable[str]) -> dict[st
 
 async def list_cases_where(engine: AsyncEngine, *conditions) -> list[dict]:
     """Cases matching conditions, with names resolved."""
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         return [dict(r) for r in (await conn.execute(_case_rows().where(*conditions))).mappings().all()]
 
 
@@ -94,7 +95,7 @@ async def list_cases(engine: AsyncEngine, *, status: str | None, branch: str | N
     if opened_before is not None:
         conditions.append(c.c.opened_at < opened_before)
     cap, name = COUNT_CAP, None
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         text = (search or "").strip()
         if text and any(ch.isdigit() for ch in text):
             # A register number: a range on its unique index instead of a scan.
@@ -167,7 +168,7 @@ async def _name_match(conn: AsyncConnection, words: list[str]) -> NameMatch:
 
 async def list_branches(engine: AsyncEngine) -> list[dict]:
     """The center's branches, head office first."""
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = (await conn.execute(
             sa.select(t.branches).order_by(t.branches.c.is_head_office.desc(), t.branches.c.code)
         )).mappings().all()
@@ -177,7 +178,7 @@ async def list_branches(engine: AsyncEngine) -> list[dict]:
 async def list_officers(engine: AsyncEngine) -> list[dict]:
     """The officers intake knows (assignment's roster), by branch and name, for the register's filter."""
     o = t.officers
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = (await conn.execute(sa.select(o).order_by(o.c.branch_code, o.c.full_name))).mappings().all()
     return [dict(r) for r in rows]
 
@@ -185,7 +186,7 @@ async def list_officers(engine: AsyncEngine) -> list[dict]:
 async def list_rejected(engine: AsyncEngine, limit: int = 200) -> list[dict]:
     """Rejected notices, newest first, with their reasons."""
     r = t.rejected_notices
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = (await conn.execute(sa.select(r).order_by(r.c.received_at.desc()).limit(limit))).mappings().all()
     return [dict(row) for row in rows]
 
@@ -194,7 +195,7 @@ async def inbox_counts(engine: AsyncEngine) -> dict[str, int]:
     """What waits for staff: urgent unassigned cases, flagged notices, duplicates, missed people, rejections."""
     c, n = t.cases, t.notices
     waiting = (c.c.officer_id.is_(None), c.c.status != CaseStatus.CLOSED)  # a case closed unassigned waits no more
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         async def count(table, *where) -> int:
             return (await conn.execute(sa.select(sa.func.count()).select_from(table).where(*where))).scalar_one()
 
@@ -215,7 +216,7 @@ async def flagged_notices(engine: AsyncEngine, limit: int = 200) -> list[dict]:
                        n.c.commune_code, n.c.commune_known, n.c.full_name, n.c.received_at)
              .where(sa.or_(n.c.agency_known.is_(False), n.c.commune_known.is_(False)))
              .order_by(n.c.received_at.desc()).limit(limit))
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         return [dict(r) for r in (await conn.execute(query)).mappings().all()]
 
 
@@ -229,7 +230,7 @@ async def list_missed(engine: AsyncEngine, status: str | None = "open", limit: i
              .order_by(m.c.detected_at).limit(limit))
     if status:
         query = query.where(m.c.status == status)
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         return [dict(r) for r in (await conn.execute(query)).mappings().all()]
 
 
@@ -244,7 +245,7 @@ async def list_duplicate_reviews(engine: AsyncEngine, limit: int = 100) -> list[
              .select_from(r.join(new, new.c.person_id == r.c.person_id)
                           .join(old, old.c.person_id == r.c.candidate_person_id))
              .where(r.c.status == "pending").order_by(r.c.created_at).limit(limit))
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         return [dict(row) for row in (await conn.execute(query)).mappings().all()]
 
 
@@ -255,7 +256,7 @@ async def case_file(engine: AsyncEngine, case_id: str) -> dict | None:
     if not page:
         return None
     case = page[0]
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         case["notices"] = [dict(r) for r in (await conn.execute(
             sa.select(t.notices.c.agency_code, t.notices.c.notice_id, t.notices.c.agency_name, t.notices.c.revision,
                       t.notices.c.sent_at, t.notices.c.request_received_at, t.notices.c.late,

@@ -94,3 +94,27 @@ async def test_a_transaction_waiting_on_another_of_its_own_process_ends_as_sqlit
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_reading_connection_reads_beside_a_writer_without_waiting(tmp_path):
+    """A staff page reads (database.reading) while a consumer's transaction holds the write lock:
+    it sees what was committed and neither waits for that transaction nor holds it up."""
+    from services.runtime.database import reading
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    writer, pages = create_engine(url, statements_on_loop=True), create_engine(url)
+    try:
+        async with writer.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE facts (n INTEGER)"))
+            await conn.execute(sa.text("INSERT INTO facts VALUES (1)"))
+        async with writer.begin() as conn:
+            await conn.execute(sa.text("INSERT INTO facts VALUES (2)"))
+            async with reading(pages) as page:  # would queue behind the writer if it began IMMEDIATE
+                seen = (await asyncio.wait_for(page.execute(sa.text("SELECT count(*) FROM facts")), 10)).scalar_one()
+            assert conn.in_transaction()
+        async with reading(pages) as page:
+            after = (await page.execute(sa.text("SELECT count(*) FROM facts"))).scalar_one()
+    finally:
+        await writer.dispose()
+        await pages.dispose()
+    assert (seen, after) == (1, 2)
