@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import sys
@@ -48,7 +47,7 @@ import nats
 from deploy.bench.e2e_probes import (AssignmentWatch, Profiler, TimedSender, backlogs, consume_all, counted_once,
                                      cpu_seconds_of, drained_at, figures, hot_spots, memory_of, percentile, py_spy, settle)
 from deploy.bench.e2e_table import render
-from deploy.bench.reporting_io import MessageFile, Progress, machine, publish, stream_messages
+from deploy.bench.reporting_io import MessageFile, Progress, machine, print_and_save, publish, stream_messages
 from deploy.chaos.__main__ import System, _tagged
 from deploy.chaos.stack import SERVICES, Broker, Databases
 from deploy.demo.simulate import GeneratedMessage, generate
@@ -397,10 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(render(result, args.markdown))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    print(f"\nEvery figure: {args.json}")
+    print_and_save(result, render(result, args.markdown), args.json)
     # Targets missed are figures, not failures; notices lost or counted twice are.
     return 0 if result["ok"] else 1
 

@@ -36,12 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from queue import Empty
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy.bench.reporting_history import CHANNELS, OUTCOMES, REQUEST_FIELDS, REQUEST_FORMS, SEASON, Pick
+from deploy.bench.reporting_io import take
 from deploy.demo.simulate import _Sender, is_late  # the demo's own generator of people and notices
 from services.intake.adapters import tables as t
 from services.intake.domain.cases import CaseStatus, register_no
@@ -311,13 +311,6 @@ def produce(spec: Spec, queue) -> None:
         raise
 
 
-def _take(queue, worker):
-    while True:
-        try:
-            return queue.get(timeout=1.0)
-        except Empty:
-            if not worker.is_alive():
-                raise RuntimeError(f"the generating process died (exit code {worker.exitcode})") from None
 
 
 async def fill(engine: AsyncEngine, spec: Spec, progress: Callable[[int, int], None] | None = None) -> dict:
@@ -336,7 +329,7 @@ async def fill(engine: AsyncEngine, spec: Spec, progress: Callable[[int, int], N
     written: Counter = Counter()
     try:
         while True:
-            item = await asyncio.to_thread(_take, queue, worker)
+            item = await asyncio.to_thread(take, queue, worker)
             if item[0] == "error":
                 raise RuntimeError(f"drawing the register failed: {item[1]}")
             if item[0] == "end":

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import sys
@@ -41,7 +40,7 @@ from deploy.bench.e2e_probes import percentile
 from deploy.bench.register_data import Spec, fill
 from deploy.bench.register_http import IntakeProcess, timed_gets
 from deploy.bench.reporting import render_table
-from deploy.bench.reporting_io import Databases, machine
+from deploy.bench.reporting_io import Databases, machine, print_and_save
 from services.intake.adapters import tables as t
 from services.intake.adapters.register_queries import list_cases
 from services.intake.bootstrap import MIGRATIONS
@@ -292,10 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(render(result, args.markdown))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    print(f"\nEvery figure: {args.json}")
+    print_and_save(result, render(result, args.markdown), args.json)
     return 0 if result["ok"] else 1
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import math
 import multiprocessing
 import os
@@ -40,7 +39,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from queue import Empty
 from zoneinfo import ZoneInfo
 
 import nats
@@ -48,7 +46,7 @@ import nats
 from deploy.bench.reporting_history import (FIRST_ASSIGNMENT, LATE, Spec, Tally, events_per_case, history_start,
                                             load_center, month_starts, produce)
 from deploy.bench.reporting_io import (Databases, MessageFile, analyze, machine, publish, read_all, read_all_pulling,
-                                       stream_messages)
+                                       print_and_save, stream_messages, take)
 from services.reporting.domain.reports import period_bounds, period_of
 from services.reporting.rebuild import rebuild
 from services.reporting.service_layer.handlers import issue_report
@@ -109,13 +107,6 @@ def _done(show: bool) -> None:
 # --- 1. reports over many cases -----------------------------------------------------------------
 
 
-def _take(queue, worker) -> tuple:
-    while True:
-        try:
-            return queue.get(timeout=1.0)
-        except Empty:
-            if not worker.is_alive():
-                raise RuntimeError(f"the generating process died (exit code {worker.exitcode})") from None
 
 
 async def generated(spec: Spec) -> AsyncIterator[tuple]:
@@ -128,7 +119,7 @@ async def generated(spec: Spec) -> AsyncIterator[tuple]:
     worker.start()
     try:
         while True:
-            item = await asyncio.to_thread(_take, queue, worker)
+            item = await asyncio.to_thread(take, queue, worker)
             if item[0] == "error":
                 raise RuntimeError(f"generating the history failed: {item[1]}")
             if item[0] == "end":
@@ -366,7 +357,7 @@ def run_phase(name: str, options: Options, workdir: Path, nats_url: str, progres
                              name=f"tgpl-bench-{name}")
     worker.start()
     try:
-        status, value = _take(queue, worker)
+        status, value = take(queue, worker)
     finally:
         worker.join()
     if status != "ok":
@@ -540,10 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(render(result, args.markdown))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    print(f"\nEvery figure: {args.json}")
+    print_and_save(result, render(result, args.markdown), args.json)
     # Targets missed are figures, not failures; wrong figures are.
     correct = (result.get("reports", {}).get("totals_check", "OK") == "OK"
                and result.get("rebuild", {}).get("check", "OK") == "OK")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from queue import Empty
 from zoneinfo import ZoneInfo
 
 from nats.aio.client import Client as NatsClient
@@ -326,3 +327,21 @@ def machine() -> dict:
     except Exception:
         info["nats_server"] = None
     return info
+
+
+def take(queue, worker):
+    """The next item a worker process put on a multiprocessing queue; fails if the worker died."""
+    while True:
+        try:
+            return queue.get(timeout=1.0)
+        except Empty:
+            if not worker.is_alive():
+                raise RuntimeError(f"the generating process died (exit code {worker.exitcode})") from None
+
+
+def print_and_save(result: dict, table: str, json_path: Path) -> None:
+    """Print a benchmark's table and write every figure as JSON (for later runs to compare)."""
+    print(table)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(f"\nEvery figure: {json_path}")
