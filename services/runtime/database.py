@@ -36,9 +36,8 @@ class ServiceSqliteConnection(aiosqlite.Connection):
 
     - The process's transactions on one database file queue for the write lock on an asyncio lock,
       in order, and each is let in the moment the one before it ends. SQLite's own busy handler,
-      which they would otherwise meet, polls with sleeps growing to 100 ms: at a steady 100 notices
-      a second it put most of the 80 ms of each hop (notice -> case opened -> case assigned).
-      Another process (a `tgpl` command) still meets the busy handler.
+      which they would otherwise meet, polls with sleeps growing to 100 ms, so a waiter may sleep
+      well past the moment the lock was freed. Another process (a `tgpl` command) still meets it.
     - `inline`: a statement runs on the event loop's own thread, where it takes microseconds, and
       only what may wait goes to the worker thread: BEGIN IMMEDIATE, COMMIT and ROLLBACK (fsync,
       checkpoint), PRAGMA and close. Inside a transaction begun IMMEDIATE in WAL mode nothing else
