@@ -29,10 +29,15 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+#: Days beyond these bound nothing (no case was opened before the first, none will be after the last),
+#: and the first day of year 1 or the last of 9999 would not fit a datetime once moved to UTC.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+
+
 def _opened_between(first: date | None, last: date | None, zone: ZoneInfo) -> dict[str, datetime | None]:
     """The opening-time bounds of list_cases for whole local days (the last one included)."""
-    return {"opened_since": day_start(first, zone) if first else None,
-            "opened_before": day_start(last + timedelta(days=1), zone) if last else None}
+    return {"opened_since": day_start(first, zone) if first and first > EARLIEST_DAY else None,
+            "opened_before": day_start(last + timedelta(days=1), zone) if last and last < LATEST_DAY else None}
 
 
 @router.get("/cases", response_class=HTMLResponse)
