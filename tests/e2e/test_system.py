@@ -20,7 +20,12 @@ pytestmark = pytest.mark.e2e
 async def test_a_notice_is_received_opened_and_assigned_in_the_report(system, credentials):
     process, ports, log = system
     await wait_until_up(ports)
-    assert "tgpl is running." in log.read_text()
+
+    async def banner_printed():
+        # The launcher polls health on its own schedule, so its banner may follow ours by a moment.
+        return "tgpl is running." in log.read_text()
+
+    await harness.eventually(banner_printed, timeout=30)
     nats_url = f"nats://127.0.0.1:{ports['nats']}"
 
     import nats
