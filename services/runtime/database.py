@@ -82,6 +82,12 @@ class ServiceSqliteConnection(aiosqlite.Connection):
                 raise
         if kind == "end":
             try:
+                if self._inline and _is_rollback(fn, args):
+                    # Nothing to wait for (no fsync, no lock): inline; and the pool's reset as each
+                    # unit of work returns its connection, outside any transaction, does nothing.
+                    if fn == self._connection.rollback and not self._connection.in_transaction:
+                        return None
+                    return fn(*args, **kwargs)
                 return await super()._execute(fn, *args, **kwargs)
             finally:
                 self._release()
@@ -90,6 +96,11 @@ class ServiceSqliteConnection(aiosqlite.Connection):
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
+
+
+def _is_rollback(fn, args: tuple) -> bool:
+    name = getattr(fn, "__name__", "")
+    return name == "rollback" or (name == "execute" and args[0].lstrip().upper().startswith("ROLLBACK"))
 
 
 def _kind(fn, args: tuple) -> str | None:

@@ -118,3 +118,30 @@ async def test_a_reading_connection_reads_beside_a_writer_without_waiting(tmp_pa
         await writer.dispose()
         await pages.dispose()
     assert (seen, after) == (1, 2)
+
+
+async def test_a_rolled_back_transaction_on_the_loop_leaves_nothing_and_frees_the_write_lock(tmp_path):
+    """ROLLBACK runs on the loop's thread (nothing to wait for), and the pool's reset of a returned
+    connection outside any transaction does nothing; the lock is free for the next writer at once."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+    engine = create_engine(url, statements_on_loop=True)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE facts (n INTEGER)"))
+        async with engine.connect() as conn:
+            await conn.begin()
+            await conn.execute(sa.text("INSERT INTO facts VALUES (1)"))
+            await conn.rollback()
+        async with engine.connect() as conn:  # an explicit ROLLBACK statement too
+            await conn.begin()
+            await conn.execute(sa.text("INSERT INTO facts VALUES (2)"))
+            raw = (await conn.get_raw_connection()).driver_connection
+            await raw.execute("ROLLBACK")
+            assert not raw._conn.in_transaction
+        async with asyncio.timeout(5), engine.begin() as conn:  # would wait 30 s on a lock never released
+            await conn.execute(sa.text("INSERT INTO facts VALUES (3)"))
+        async with engine.connect() as conn:
+            rows = (await conn.execute(sa.text("SELECT n FROM facts"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert rows == [3]
