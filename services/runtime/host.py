@@ -215,7 +215,7 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
     engine = build_engine(settings)
     work_engine = build_work_engine(settings, engine)
     relay = OutboxRelay(work_engine, tables, batch=settings.relay_batch, poll_s=settings.relay_poll_s)
-    uow = functools.partial(uow_class, engine, tables, relay.wake)
+    uow = functools.partial(uow_class, engine, tables, relay)
     auth = settings.nats_options()
     if auth:
         auth = {"security": NatsUserPassword(auth["user"], auth["password"]), "inbox_prefix": auth["inbox_prefix"]}
@@ -223,7 +223,7 @@ def assemble(name: str, settings: ServiceSettings, tables: MessagingTables, uow_
     broker = NatsBroker(settings.nats_servers, logger=None, name=f"tgpl-{name}", max_reconnect_attempts=-1,
                         middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider())], **auth)
     metrics = ServiceMetrics(name, [spec.durable for spec, _ in consumers], published=lambda: relay.published)
-    group = ConsumerGroup(functools.partial(uow_class, work_engine, tables, relay.wake), tables, work_engine,
+    group = ConsumerGroup(functools.partial(uow_class, work_engine, tables, relay), tables, work_engine,
                           max_deliver=settings.max_deliver,
                           retry_delays_s=settings.retry_delays_s, ack_wait_s=settings.ack_wait_s,
                           fetch_batch=settings.fetch_batch, metrics=metrics)

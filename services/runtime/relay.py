@@ -1,8 +1,11 @@
 """The outbox relay: publishes committed outbox rows to JetStream with `Nats-Msg-Id`, then marks
 them. A crash between publish and mark re-publishes; JetStream's duplicate window drops it.
 
-It reads the rows in a read-only transaction and marks them in the background, so publishing never
-waits for the write lock that the service's consumers hold batch after batch (on SQLite)."""
+It reads the rows in a read-only transaction, so publishing never waits for the write lock that the
+service's consumers hold batch after batch (on SQLite). The marks ride on the service's next
+transaction (`take_marks`, called by the unit of work as it commits): a separate mark transaction
+per published batch took the write lock as often as the consumers did, and they queued behind it.
+Marks no transaction took within `mark_after_s` (an idle service) are written by the relay itself."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.database import READ_ONLY
 from services.runtime.messaging_tables import MessagingTables
-from services.runtime.unit_of_work import utcnow
+from services.runtime.unit_of_work import mark_published
 
 log = logging.getLogger("tgpl.relay")
 
@@ -23,22 +26,44 @@ log = logging.getLogger("tgpl.relay")
 class OutboxRelay:
     """Moves outbox rows to the broker in commit order, in batches, without holding a transaction."""
 
-    def __init__(self, engine: AsyncEngine, tables: MessagingTables, *, batch: int = 200, poll_s: float = 0.5) -> None:
+    def __init__(self, engine: AsyncEngine, tables: MessagingTables, *, batch: int = 200, poll_s: float = 0.5,
+                 mark_after_s: float = 0.25) -> None:
         self._engine = engine
         self._table = tables.outbox
         self._batch = batch
         self._poll_s = poll_s
+        self._mark_after_s = mark_after_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._js = None
         self.published = 0
-        #: published rows whose mark is still being written (not to be published again meanwhile)
+        #: published rows not yet known to be marked (not to be read and published again meanwhile)
         self._marking: set[int] = set()
+        #: of those, the ones no transaction has taken yet, and since when the oldest has waited
+        self._to_mark: list[int] = []
+        self._to_mark_since = 0.0
         self._mark_tasks: set[asyncio.Task] = set()
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now (called after a commit that added rows)."""
         self._wake.set()
+
+    def take_marks(self) -> list[int]:
+        """The published rows a committing transaction should mark (see the module's docstring)."""
+        ids, self._to_mark = self._to_mark, []
+        return ids
+
+    def marks_done(self, ids: list[int], *, committed: bool) -> None:
+        """The transaction that took `ids` committed their marks, or failed (they wait for the next)."""
+        if committed:
+            self._marking.difference_update(ids)
+        else:
+            self._queue_marks(ids)
+
+    def _queue_marks(self, ids: list[int]) -> None:
+        if not self._to_mark:
+            self._to_mark_since = asyncio.get_running_loop().time()
+        self._to_mark.extend(ids)
 
     def start(self, nc: NatsClient) -> None:
         """Start relaying over an open NATS connection."""
@@ -46,7 +71,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        """Stop after the batch in flight (its mark written, when it can be)."""
+        """Stop after the batch in flight, its marks written when they can be (the consumers stopped
+        first, so no transaction of theirs will take them)."""
         if self._task:
             self._task.cancel()
             try:
@@ -55,6 +81,11 @@ class OutboxRelay:
                 pass
         if self._mark_tasks:
             await asyncio.gather(*self._mark_tasks, return_exceptions=True)
+        if self._to_mark:
+            try:
+                await self._mark(self.take_marks())
+            except Exception:
+                pass  # logged in _mark; the rows are published again at the next start, and dropped as copies
 
     async def backlog(self) -> int:
         """How many outbox rows wait to be published."""
@@ -64,6 +95,7 @@ class OutboxRelay:
             )).scalar_one()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 sent = await self._publish_batch(wait_for_mark=False)
@@ -73,9 +105,13 @@ class OutboxRelay:
                 log.exception("outbox relay: publish failed; retrying")
                 await asyncio.sleep(1.0)
                 continue
+            mark_due = self._to_mark_since + self._mark_after_s - loop.time()
+            if self._to_mark and mark_due <= 0:
+                self._mark_in_background(self.take_marks())
             if sent < self._batch:
+                wait = min(self._poll_s, mark_due) if self._to_mark and mark_due > 0 else self._poll_s
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
                 except asyncio.TimeoutError:
                     pass
                 self._wake.clear()
@@ -104,14 +140,17 @@ class OutboxRelay:
         del acks
         self.published += len(rows)
         ids = [row.id for row in rows]
-        # The marks queue for the write lock in the background; the next rows are read and sent meanwhile.
         self._marking.update(ids)
+        if wait_for_mark:
+            await self._mark(ids)
+        else:
+            self._queue_marks(ids)
+        return len(rows)
+
+    def _mark_in_background(self, ids: list[int]) -> None:
         marking = asyncio.create_task(self._mark(ids))
         self._mark_tasks.add(marking)
         marking.add_done_callback(self._marked)
-        if wait_for_mark:
-            await marking
-        return len(rows)
 
     def _marked(self, task: asyncio.Task) -> None:
         self._mark_tasks.discard(task)
@@ -119,13 +158,14 @@ class OutboxRelay:
             task.exception()  # retrieved here; logged in _mark
 
     async def _mark(self, ids: list[int]) -> None:
-        """Record rows as published; if that fails they are published again (the broker drops the copies)."""
-        t = self._table
+        """Record rows as published in a transaction of the relay's own; if that fails they wait for the
+        next transaction (and if the process ends first, they are published again and dropped as copies)."""
         try:
             async with self._engine.begin() as conn:
-                await conn.execute(sa.update(t).where(t.c.id.in_(ids)).values(published_at=utcnow()))
-        except Exception:
-            log.exception("outbox relay: could not mark %d published rows; they will be sent again", len(ids))
+                await mark_published(conn, self._table, ids)
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                log.exception("outbox relay: could not mark %d published rows; the next transaction will", len(ids))
+            self.marks_done(ids, committed=False)
             raise
-        finally:
-            self._marking.difference_update(ids)
+        self.marks_done(ids, committed=True)

@@ -3,9 +3,9 @@ the outbox rows. Only the unit of work commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -27,6 +27,25 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table):
     """An INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def mark_published(conn: AsyncConnection, table: sa.Table, ids: Sequence[int]) -> None:
+    """Record outbox rows as published (the relay's part of the outbox's life)."""
+    await conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(published_at=utcnow()))
+
+
+class RelayLink(Protocol):
+    """What a unit of work tells the outbox relay, and takes from it: the relay's marks of published
+    rows ride on the service's next transaction instead of taking the write lock for their own."""
+
+    def wake(self) -> None:
+        """Rows were committed to the outbox: publish them now."""
+
+    def take_marks(self) -> list[int]:
+        """Ids of published rows this transaction should mark as published."""
+
+    def marks_done(self, ids: list[int], *, committed: bool) -> None:
+        """The transaction that took `ids` committed them, or did not (they are given back)."""
 
 
 class OutboxWriter:
@@ -87,10 +106,10 @@ class ProcessedMessages:
 class UnitOfWork:
     """Base unit of work; services subclass it and add their repositories in `_open`."""
 
-    def __init__(self, engine: AsyncEngine, tables: MessagingTables, on_outbox: Callable[[], None] | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, tables: MessagingTables, relay: RelayLink | None = None) -> None:
         self._engine = engine
         self._tables = tables
-        self._on_outbox = on_outbox
+        self._relay = relay
         self._conn: AsyncConnection | None = None
         self._tx: Any = None
 
@@ -114,12 +133,23 @@ class UnitOfWork:
         """Hook for subclasses: write what they gathered during the transaction (e.g. a batch's rows)."""
 
     async def commit(self) -> None:
-        """Commit everything done in this unit of work, then wake the outbox relay."""
+        """Commit everything done in this unit of work (with the relay's pending marks), then wake the
+        outbox relay."""
         await self._before_commit()
         await self.outbox.flush()
-        await self._tx.commit()
-        if self.outbox.added and self._on_outbox:
-            self._on_outbox()
+        marks = self._relay.take_marks() if self._relay else []
+        try:
+            if marks:
+                await mark_published(self.conn, self._tables.outbox, marks)
+            await self._tx.commit()
+        except BaseException:
+            if marks:
+                self._relay.marks_done(marks, committed=False)
+            raise
+        if marks:
+            self._relay.marks_done(marks, committed=True)
+        if self.outbox.added and self._relay:
+            self._relay.wake()
 
     async def __aexit__(self, *exc: object) -> None:
         try:

@@ -1,6 +1,5 @@
 """Evaluation's unit of work: its repositories, the evaluation rules in force and the local time zone."""
 
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -11,16 +10,16 @@ from services.evaluation.adapters.repositories import (
 )
 from services.evaluation.domain.rules import EvaluationRules, load_rules
 from services.runtime.messaging_tables import MessagingTables
-from services.runtime.unit_of_work import UnitOfWork
+from services.runtime.unit_of_work import RelayLink, UnitOfWork
 
 DEFAULT_RULES = load_rules()
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class EvaluationUnitOfWork(UnitOfWork):
-    def __init__(self, engine: AsyncEngine, tables: MessagingTables, on_outbox: Callable[[], None] | None = None,
+    def __init__(self, engine: AsyncEngine, tables: MessagingTables, relay: RelayLink | None = None,
                  *, rules: EvaluationRules = DEFAULT_RULES, tz: ZoneInfo = DEFAULT_TZ) -> None:
-        super().__init__(engine, tables, on_outbox)
+        super().__init__(engine, tables, relay)
         self.rules = rules
         self.tz = tz
 

@@ -1,6 +1,5 @@
 """Reporting's unit of work, with the local time zone that decides periods."""
 
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -9,7 +8,7 @@ from services.reporting.adapters.dashboards import DashboardRepository
 from services.reporting.adapters.repositories import FiguresRepository, ReadModelRepository, ReportRepository
 from services.reporting.service_layer.projections import Projection, apply
 from services.runtime.messaging_tables import MessagingTables
-from services.runtime.unit_of_work import UnitOfWork
+from services.runtime.unit_of_work import RelayLink, UnitOfWork
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -19,9 +18,9 @@ class ReportingUnitOfWork(UnitOfWork):
     they are written as it commits, one statement per kind of row (projections commute, so the order
     within a transaction does not matter)."""
 
-    def __init__(self, engine: AsyncEngine, tables: MessagingTables, on_outbox: Callable[[], None] | None = None,
+    def __init__(self, engine: AsyncEngine, tables: MessagingTables, relay: RelayLink | None = None,
                  *, tz: ZoneInfo = LOCAL_TZ) -> None:
-        super().__init__(engine, tables, on_outbox)
+        super().__init__(engine, tables, relay)
         self.tz = tz
 
     def _open(self, conn: AsyncConnection) -> None:
