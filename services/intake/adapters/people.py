@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.adapters import tables as t
-from services.intake.domain.matching import PersonRecord, blocking_keys
+from services.intake.domain.matching import NATIONAL_ID_KEY, PersonRecord, blocking_keys
 from services.intake.domain.matters import Matter, MatterRef
 from services.runtime.unit_of_work import insert_ignoring_conflicts, utcnow
 
@@ -19,12 +19,21 @@ class PersonRepository:
         self._conn = conn
 
     async def candidates(self, person: PersonRecord, limit: int = 50) -> list[PersonRecord]:
-        """People sharing a blocking key with `person`: the only ones worth comparing."""
+        """People sharing a blocking key with `person`: the only ones worth comparing; when more than
+        `limit` do, those sharing the national ID first, then those sharing the most keys.
+
+        A weak key is shared by many in a large register (a common given name in one commune, over
+        years); an arbitrary `limit` of them would leave out the very record that matches."""
         keys = blocking_keys(person)
         if not keys:
             return []
-        ids = sa.select(t.person_keys.c.person_id).where(t.person_keys.c.key.in_(keys)).distinct().limit(limit)
-        rows = (await self._conn.execute(sa.select(t.persons).where(t.persons.c.person_id.in_(ids)))).all()
+        k = t.person_keys.c
+        shared = sa.func.sum(sa.case((k.key.startswith(NATIONAL_ID_KEY), len(keys) + 1), else_=1))
+        ranked = (sa.select(k.person_id, shared.label("shared")).where(k.key.in_(keys)).group_by(k.person_id)
+                  .order_by(shared.desc(), k.person_id).limit(limit).subquery())
+        rows = (await self._conn.execute(
+            sa.select(t.persons).join(ranked, ranked.c.person_id == t.persons.c.person_id)
+            .order_by(ranked.c.shared.desc(), t.persons.c.person_id))).all()
         return [PersonRecord(person_id=r.person_id, full_name=r.full_name, birth_date=r.birth_date,
                              national_id=r.national_id, commune_code=r.commune_code, gender=r.gender) for r in rows]
 

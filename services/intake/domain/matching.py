@@ -224,6 +224,10 @@ def best_match(candidate: PersonRecord, existing: Iterable[PersonRecord],
     return best
 
 
+#: The prefix of the blocking key that alone identifies a person.
+NATIONAL_ID_KEY = "national_id:"
+
+
 def blocking_keys(person: PersonRecord) -> set[str]:
     """Cheap index keys to fetch the few records worth scoring, so nobody is compared with everyone.
 
@@ -233,7 +237,7 @@ def blocking_keys(person: PersonRecord) -> set[str]:
     """
     keys: set[str] = set()
     if person.national_id:
-        keys.add(f"national_id:{person.national_id}")
+        keys.add(f"{NATIONAL_ID_KEY}{person.national_id}")
     words = normalise_name(person.full_name).split()
     if words:
         given = words[-1]
