@@ -21,10 +21,8 @@ PATTERN_RATIO = 2.0
 
 async def roster_with_loads(engine: AsyncEngine, rules: AssignmentRules, year: int) -> list[dict]:
     """The roster with each officer's cases and weighted load this year, and their target."""
-    start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
-    load = (sa.select(t.cases.c.officer_id, sa.func.count().label("cases_assigned"),
-                      sa.func.sum(t.cases.c.weight).label("load"))
-            .where(t.cases.c.opened_at >= start).group_by(t.cases.c.officer_id).subquery())
+    load = (sa.select(t.officer_loads.c.officer_id, t.officer_loads.c.cases.label("cases_assigned"),
+                      t.officer_loads.c.load).where(t.officer_loads.c.quota_year == year).subquery())
     async with engine.connect() as conn:
         rows = (await conn.execute(
             sa.select(t.officers, sa.func.coalesce(load.c.cases_assigned, 0).label("cases_assigned"),

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.assignment.adapters import tables as t
 from services.assignment.adapters.records import officer_from_record, officer_record, parties_from_record
 from services.assignment.domain.conflicts import HeldCase
 from services.assignment.domain.roster import Officer
+from services.assignment.domain.rules import LOCAL_TZ
 from services.runtime.unit_of_work import insert_ignoring_conflicts
 
 #: The PostgreSQL advisory lock that serialises assignment decisions across service instances.
@@ -116,15 +118,32 @@ _HELD_CASES = (
            t.history.c.officer_id.is_not(None)))
 
 
+_LOADS_OF_YEAR = (sa.select(t.officer_loads.c.officer_id, t.officer_loads.c.load)
+                  .where(t.officer_loads.c.quota_year == sa.bindparam("year")))
+
+
+def _adding_load(dialect) -> sa.Insert:
+    """INSERT ... ON CONFLICT adding to an officer's cases and load of a year."""
+    insert = dialect.insert(t.officer_loads)
+    return insert.on_conflict_do_update(
+        index_elements=[t.officer_loads.c.officer_id, t.officer_loads.c.quota_year],
+        set_={"cases": t.officer_loads.c.cases + insert.excluded.cases,
+              "load": t.officer_loads.c.load + insert.excluded.load})
+
+
+_ADD_LOAD = {"sqlite": _adding_load(sqlite), "postgresql": _adding_load(postgresql)}
+
+
 class AssignmentRepository:
-    """Cases and decisions. It lives for one transaction: the weighted loads it sums are kept and
-    brought up to date by the decisions recorded through it, so a batch of decisions sums them once."""
+    """Cases and decisions. It lives for one transaction: the weighted loads it reads are kept and
+    brought up to date by the decisions recorded through it, so a batch of decisions reads them once."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
         self._locked = False
-        #: loads since a moment, by that moment, as of this transaction's own writes
-        self._loads: dict[datetime, dict[str, float]] = {}
+        #: each officer's weighted load by quota year, as of this transaction's own writes
+        self._loads: dict[int, dict[str, float]] = {}
+        self._add_load = _ADD_LOAD[conn.dialect.name]
 
     async def lock_decisions(self) -> None:
         """Serialise decisions across instances until commit, so two never count the same load.
@@ -138,19 +157,25 @@ class AssignmentRepository:
     async def exists(self, case_id: str) -> bool:
         return (await self._conn.execute(_CASE_EXISTS, {"case_id": case_id})).first() is not None
 
-    async def loads_since(self, start: datetime) -> dict[str, float]:
-        """Weighted cases held by each officer among those opened since a moment (the quota year's start).
+    async def loads_of_year(self, year: int) -> dict[str, float]:
+        """Weighted cases held by each officer among those opened in a quota year (local time).
 
-        Summed once per transaction (after `lock_decisions`, so no other instance changes them meanwhile),
-        then kept current by `record`; a change of officer on a stored case makes the next call sum again.
+        Read once per transaction (after `lock_decisions`, so no other instance changes them meanwhile)
+        from `officer_loads`, which every decision keeps in its own transaction; then kept current here.
         """
-        if start not in self._loads:
-            rows = (await self._conn.execute(
-                sa.select(t.cases.c.officer_id, sa.func.sum(t.cases.c.weight))
-                .where(t.cases.c.officer_id.is_not(None), t.cases.c.opened_at >= start)
-                .group_by(t.cases.c.officer_id))).all()
-            self._loads[start] = {officer_id: float(total) for officer_id, total in rows}
-        return dict(self._loads[start])
+        if year not in self._loads:
+            rows = (await self._conn.execute(_LOADS_OF_YEAR, {"year": year})).all()
+            self._loads[year] = {officer_id: float(load) for officer_id, load in rows}
+        return dict(self._loads[year])
+
+    async def _count(self, officer_id: str, opened_at: datetime, cases: int, weight: float) -> None:
+        """Add a case (cases=1) to an officer's load of its quota year, or take one away (cases=-1)."""
+        year = opened_at.astimezone(LOCAL_TZ).year
+        await self._conn.execute(self._add_load, {"officer_id": officer_id, "quota_year": year, "cases": cases,
+                                                  "load": cases * weight})
+        if year in self._loads:
+            loads = self._loads[year]
+            loads[officer_id] = loads.get(officer_id, 0.0) + cases * weight
 
     async def case(self, case_id: str):
         """The stored case and its current decision, or None."""
@@ -199,16 +224,20 @@ class AssignmentRepository:
             case_id=case_id, officer_id=officer_id, decided_at=decided_at, kind="initial", rule=rule, reason=reason,
             candidates=candidates))
         if officer_id is not None:
-            for start, loads in self._loads.items():
-                if opened_at >= start:
-                    loads[officer_id] = loads.get(officer_id, 0.0) + weight
+            await self._count(officer_id, opened_at, 1, weight)
 
     async def change_officer(self, *, case_id: str, officer_id: str | None, decided_at: datetime, rule: str,
                              reason: str, candidates: list[dict], kind: str, decided_by: str | None = None) -> None:
         """A new decision on an assigned case (reassignment, override, approved request), kept in the history."""
         if officer_id:
             await self.supersede_take_requests(case_id, officer_id, decided_at)
-        self._loads.clear()
+        before = (await self._conn.execute(sa.select(t.cases.c.officer_id, t.cases.c.opened_at, t.cases.c.weight)
+                                           .where(t.cases.c.case_id == case_id))).one()
+        if before.officer_id != officer_id:
+            if before.officer_id is not None:
+                await self._count(before.officer_id, before.opened_at, -1, before.weight)
+            if officer_id is not None:
+                await self._count(officer_id, before.opened_at, 1, before.weight)
         await self._conn.execute(sa.update(t.cases).where(t.cases.c.case_id == case_id).values(
             officer_id=officer_id, decided_at=decided_at, rule=rule, reason=reason, candidates=candidates, kind=kind,
             decided_by=decided_by))

@@ -108,3 +108,14 @@ exclusions = sa.Table(
     sa.Column("why", sa.String(32), nullable=False),
     sa.Column("at", UtcDateTime(), nullable=False),
 )
+
+#: Each officer's cases and weighted load by quota year (the local year the case was opened), kept in
+#: the transaction of every decision that changes them, so a decision reads its standing without
+#: summing the year's cases.
+officer_loads = sa.Table(
+    "officer_loads", metadata,
+    sa.Column("officer_id", sa.String(32), primary_key=True),
+    sa.Column("quota_year", sa.Integer, primary_key=True),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("load", sa.Float, nullable=False),
+)

@@ -48,7 +48,7 @@ async def moment_for(uow: AssignmentUnitOfWork, case_id: str, parties: cf.CasePa
     held = await uow.assignments.held_cases(parties.lookup_keys())
     excluded = frozenset() if new_case else await uow.assignments.excluded(case_id)
     standing = Standing(
-        loads=await uow.assignments.loads_since(datetime(at.year, 1, 1, tzinfo=LOCAL_TZ)),
+        loads=await uow.assignments.loads_of_year(at.year),
         targets=uow.roster.derived(("targets", at.year), lambda: {
             o.officer_id: yearly_target(o, at.year, uow.rules).value for o in officers}),
         conflicts=cf.conflicts(case_id, parties, officers, held, excluded),

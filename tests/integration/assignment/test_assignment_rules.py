@@ -387,6 +387,10 @@ async def test_a_leader_overrides_with_a_reason_and_is_counted(assignment, db_ba
     assert decision["officer_id"] == "PC-B" and decision["kind"] == "override"
     assert [h["kind"] for h in decision["history"]] == ["initial", "override"]
 
+    officers = await roster(client)  # the case left PC-A's load for PC-B's
+    assert (officers["PC-A"]["load"], officers["PC-A"]["cases_assigned"]) == (0, 0)
+    assert (officers["PC-B"]["load"], officers["PC-B"]["cases_assigned"]) == (1, 1)
+
     counted = (await client.get("/api/overrides")).json()
     assert counted["total"] == 1
     assert counted["by_leader"] == {"giamdoc.tran": 1} and counted["by_officer"] == {"PC-B": 1}
