@@ -153,7 +153,19 @@ def month_of(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date().replace(day=1)
 
 
+#: Statements by dialect and kind of write, built once: building one and its cache key cost more than
+#: running it, and at a low rate a transaction writes a single event's rows.
+_STATEMENTS: dict[tuple, sa.Insert] = {}
+
+
 def _statement(conn: AsyncConnection, write: Write):
+    key = (conn.dialect.name, write.table.name, write.update, write.newer)
+    if (statement := _STATEMENTS.get(key)) is None:
+        statement = _STATEMENTS[key] = _build_statement(conn, write)
+    return statement
+
+
+def _build_statement(conn: AsyncConnection, write: Write):
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     table = write.table
     insert = dialect.insert(table)
@@ -193,11 +205,14 @@ async def apply(conn: AsyncConnection, projections: Iterable[Projection], tz: Zo
     return count
 
 
+def _marking_dirty(dialect) -> sa.Insert:
+    insert = dialect.insert(t.rm_dirty_months)
+    return insert.on_conflict_do_update(index_elements=["month"], set_={"marks": t.rm_dirty_months.c.marks + 1})
+
+
+_MARK_DIRTY = {"sqlite": _marking_dirty(sqlite), "postgresql": _marking_dirty(postgresql)}
+
+
 async def mark_dirty(conn: AsyncConnection, months: Iterable[date]) -> None:
     """Mark months whose figures may have changed (bumping their mark counters)."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    table = t.rm_dirty_months
-    insert = dialect.insert(table)
-    statement = insert.on_conflict_do_update(index_elements=["month"],
-                                             set_={"marks": table.c.marks + 1})
-    await conn.execute(statement, [{"month": m, "marks": 1} for m in sorted(set(months))])
+    await conn.execute(_MARK_DIRTY[conn.dialect.name], [{"month": m, "marks": 1} for m in sorted(set(months))])
