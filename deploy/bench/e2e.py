@@ -313,7 +313,7 @@ def _ms(value: float | None) -> float | None:
 
 
 def _cpu_used(before: float | None, after: float | None, notices: int) -> dict | None:
-    """CPU a process used during part 2: seconds, and milliseconds per notice published."""
+    """CPU a process used during a part: seconds, and milliseconds per notice published."""
     if before is None or after is None:
         return None
     return {"seconds": round(after - before, 2), "ms_per_notice": round((after - before) * 1000 / max(notices, 1), 3)}
@@ -344,7 +344,14 @@ async def run(options: Options, workdir: Path, *, progress: bool = False, log=pr
                          for name, pid in pids.items()}
         if steady:
             log(f"latency: {len(steady):,} notices at {options.rate:g}/s")
+            cpu_before = {name: cpu_seconds_of(pid) for name, pid in pids.items()}
             result["latency"] = await latency_phase(system, steady, options, progress)
+            # Small batches at a steady rate cost more per notice than the bulk's large ones; the CPU
+            # of the whole run over the time spent sending is how busy the machine was at that rate.
+            result["latency_cpu"] = {name: _cpu_used(cpu_before[name], cpu_seconds_of(pid), len(steady))
+                                     for name, pid in pids.items()}
+            result["latency_cpu_busy"] = round(sum(c["seconds"] for c in result["latency_cpu"].values() if c)
+                                               / result["latency"]["send_seconds"] / (os.cpu_count() or 1), 3)
         report = await system.report()
         result["report_notices"] = report["totals"]["notices_received"]
         result["memory"] = {name: memory_of(pid) for name, pid in pids.items()}

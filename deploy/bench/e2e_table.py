@@ -59,11 +59,11 @@ def rows(result: dict) -> list[list[str]]:
                     f"p50 {_ms(hops['intake']['p50_ms'])} / {_ms(hops['assignment']['p50_ms'])}, "
                     f"p99 {_ms(hops['intake']['p99_ms'])} / {_ms(hops['assignment']['p99_ms'])} ms", "", ""])
         out.append(_once_row("latency run", lat["check"]))
+        if cpu := result.get("latency_cpu"):
+            out.append(_cpu_row(f"during the latency run at {lat['rate']:g}/s", cpu,
+                                f"; machine {result['latency_cpu_busy']:.0%} busy while sending"))
     if cpu := result.get("cpu"):
-        used = [(name, c) for name, c in cpu.items() if c]
-        out.append(["  CPU per notice during end to end (ms): "
-                    + ", ".join(f"{name} {c['ms_per_notice']:.2f}" for name, c in used),
-                    f"{sum(c['ms_per_notice'] for _, c in used):.2f} ms in all", "", ""])
+        out.append(_cpu_row("during end to end", cpu))
     cases = result["memory_after_cases"]
     for name, memory in result["memory"].items():
         peak = memory["peak_mb"] if memory else None
@@ -72,6 +72,12 @@ def rows(result: dict) -> list[list[str]]:
                     f"≤ {RSS_TARGET_MB:g} MB" if service else "",
                     _met(peak is not None and peak <= RSS_TARGET_MB) if service else ""])
     return out
+
+
+def _cpu_row(when: str, cpu: dict, note: str = "") -> list[str]:
+    used = [(name, c) for name, c in cpu.items() if c]
+    return [f"  CPU per notice {when} (ms): " + ", ".join(f"{name} {c['ms_per_notice']:.2f}" for name, c in used),
+            f"{sum(c['ms_per_notice'] for _, c in used):.2f} ms in all{note}", "", ""]
 
 
 def _once_row(label: str, check: dict) -> list[str]:

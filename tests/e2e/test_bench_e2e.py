@@ -41,6 +41,9 @@ async def test_the_benchmark_counts_every_notice_once_and_reports_every_figure(t
     assert all(m["peak_mb"] > 10 for m in result["memory"].values())
     assert set(result["cpu"]) == {*SERVICES, "nats-server"}
     assert all(c["seconds"] > 0 for c in result["cpu"].values())
+    assert set(result["latency_cpu"]) == {*SERVICES, "nats-server"} and 0 < result["latency_cpu_busy"]
+    assert all(c["ms_per_notice"] > 0 for c in result["latency_cpu"].values())
     table = render(result, markdown=True)
     assert "| end to end: every notice counted once, every case assigned once | counted 300/300, lost 0" in table
     assert "| peak RSS intake (after " in table
+    assert "CPU per notice during the latency run at 50/s (ms): intake " in table and "busy while sending" in table
