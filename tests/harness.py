@@ -104,6 +104,20 @@ async def events_of(js, stream: str, event_type: str) -> list[dict]:
 
 
 @asynccontextmanager
+async def migrated_engine(url: str, migrations: Path):
+    """An engine on a service's database brought to its newest migration, disposed of afterwards."""
+    from services.runtime.database import create_engine
+    from services.runtime.migrate import upgrade_to_head
+
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine, migrations)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def running(host):
     """Run a service host in this event loop for the duration of the block."""
     await host.start()

@@ -23,11 +23,16 @@ def alembic_config(script_location: Path) -> Config:
 
 async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
     """Bring the service's database to the newest migration."""
+    await upgrade_to(engine, script_location, "head")
+
+
+async def upgrade_to(engine: AsyncEngine, script_location: Path, revision: str) -> None:
+    """Bring the service's database to a migration (tests of a migration start from the one before)."""
 
     def _upgrade(sync_conn) -> None:
         cfg = alembic_config(script_location)
         cfg.attributes["connection"] = sync_conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
 
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

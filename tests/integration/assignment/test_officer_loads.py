@@ -5,12 +5,11 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from services.assignment.adapters import tables as t
 from services.assignment.bootstrap import MIGRATIONS
 from services.runtime.database import create_engine
-from services.runtime.migrate import alembic_config, upgrade_to_head
+from services.runtime.migrate import upgrade_to, upgrade_to_head
 
 pytestmark = pytest.mark.integration
 
@@ -24,13 +23,8 @@ def case(n: int, officer_id: str | None, opened_at: datetime, weight: float = 1.
 async def test_migration_0008_sums_the_loads_of_the_cases_decided_before_it(database_url):
     engine = create_engine(await database_url("assignment"))
     try:
-        def to_0007(sync_conn) -> None:
-            config = alembic_config(MIGRATIONS)
-            config.attributes["connection"] = sync_conn
-            command.upgrade(config, "0007")
-
+        await upgrade_to(engine, MIGRATIONS, "0007")
         async with engine.begin() as conn:
-            await conn.run_sync(to_0007)
             await conn.execute(sa.insert(t.cases), [
                 case(1, "PC-A", datetime(2026, 3, 1, 2, tzinfo=timezone.utc), weight=1.2),
                 # 18:00 UTC on 31 December is 01:00 on 1 January in Vietnam: the new quota year

@@ -8,14 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from services.intake.adapters import register_queries
 from services.intake.adapters import tables as t
 from services.intake.bootstrap import MIGRATIONS
 from services.intake.domain.matching import normalise_name
 from services.runtime.database import create_engine
-from services.runtime.migrate import alembic_config, upgrade_to_head
+from services.runtime.migrate import upgrade_to, upgrade_to_head
 from shared import subjects
 from tests import harness
 
@@ -173,13 +172,7 @@ async def test_a_corrected_name_is_found_and_the_old_one_no_longer(intake_stack,
 async def test_migration_0012_indexes_the_names_of_existing_cases(database_url, db_backend):
     engine = create_engine(await database_url("intake"))
     try:
-        def to_0011(sync_conn) -> None:
-            config = alembic_config(MIGRATIONS)
-            config.attributes["connection"] = sync_conn
-            command.upgrade(config, "0011")
-
-        async with engine.begin() as conn:
-            await conn.run_sync(to_0011)
+        await upgrade_to(engine, MIGRATIONS, "0011")
         await add_cases(engine, [case_row(i, full_name=name) for i, name in enumerate(NAMES)])
         await upgrade_to_head(engine, MIGRATIONS)
         await add_cases(engine, [case_row(50, full_name="Nguyễn Hùng Mới")])

@@ -9,8 +9,7 @@ import pytest
 from services.intake.adapters.people import PersonRepository
 from services.intake.bootstrap import MIGRATIONS
 from services.intake.domain.matching import PersonRecord
-from services.runtime.database import create_engine
-from services.runtime.migrate import upgrade_to_head
+from tests import harness
 
 pytestmark = pytest.mark.integration
 
@@ -21,10 +20,8 @@ COMMUNE = "21910"
 
 @pytest.fixture
 async def engine(database_url):
-    engine = create_engine(await database_url("intake"))
-    await upgrade_to_head(engine, MIGRATIONS)
-    yield engine
-    await engine.dispose()
+    async with harness.migrated_engine(await database_url("intake"), MIGRATIONS) as engine:
+        yield engine
 
 
 async def register(engine, people: list[PersonRecord]) -> None:

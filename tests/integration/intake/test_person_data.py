@@ -12,12 +12,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from services.intake.adapters import tables as t
 from services.intake.entrypoints.web import DEAD_LETTERS_API
 from services.runtime.database import create_engine
-from services.runtime.migrate import alembic_config, upgrade_to_head
+from services.runtime.migrate import upgrade_to, upgrade_to_head
 from shared import events as ev
 from shared import subjects
 from tests import harness
@@ -246,13 +245,7 @@ async def test_the_migration_carries_over_the_performers_intake_already_knows(da
     through the case page (the audit log says so), see the case after the upgrade."""
     engine = create_engine(await database_url("intake"))
     try:
-        async with engine.begin() as conn:
-            def before(sync_conn) -> None:
-                cfg = alembic_config(MIGRATIONS)
-                cfg.attributes["connection"] = sync_conn
-                command.upgrade(cfg, "0010")
-
-            await conn.run_sync(before)
+        await upgrade_to(engine, MIGRATIONS, "0010")
         at = datetime(2026, 5, 4, 3, 0, tzinfo=timezone.utc)
         case = dict(register_no="00001/2026/TL", channel="agency_notice", opened_at=at, full_name="Nguyễn Văn An",
                     gender="male", field="criminal", summary="", groups=[], urgent=True, status="assigned")

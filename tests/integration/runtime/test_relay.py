@@ -13,8 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncTransaction
 
 from services.assignment.adapters import tables
 from services.assignment.bootstrap import MIGRATIONS
-from services.runtime.database import create_engine
-from services.runtime.migrate import upgrade_to_head
 from services.runtime.relay import OutboxRelay
 from services.runtime.unit_of_work import UnitOfWork
 from shared import events as ev
@@ -33,10 +31,8 @@ class Note(BaseModel):
 
 @pytest.fixture
 async def engine(database_url):
-    engine = create_engine(await database_url("assignment"))
-    await upgrade_to_head(engine, MIGRATIONS)
-    yield engine
-    await engine.dispose()
+    async with harness.migrated_engine(await database_url("assignment"), MIGRATIONS) as engine:
+        yield engine
 
 
 @pytest.fixture
