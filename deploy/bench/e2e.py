@@ -37,7 +37,6 @@ import asyncio
 import os
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,7 +46,8 @@ import nats
 from deploy.bench.e2e_probes import (AssignmentWatch, Profiler, TimedSender, backlogs, consume_all, counted_once,
                                      cpu_seconds_of, drained_at, figures, hot_spots, memory_of, percentile, py_spy, settle)
 from deploy.bench.e2e_table import render
-from deploy.bench.reporting_io import MessageFile, Progress, machine, print_and_save, publish, stream_messages
+from deploy.bench.reporting_io import (MessageFile, Progress, bench_workdir, machine, print_and_save, publish,
+                                      stream_messages)
 from deploy.chaos.__main__ import System, _tagged
 from deploy.chaos.stack import SERVICES, Broker, Databases
 from deploy.demo.simulate import GeneratedMessage, generate
@@ -395,14 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(notices=args.notices, latency_seconds=args.latency_seconds, rate=args.rate, seed=args.seed,
                       in_flight=args.in_flight, fetch_batch=args.fetch_batch, timeout=args.timeout,
                       database_url=args.database_url, profile=args.profile, profile_dir=args.json.parent.resolve())
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tgpl-bench-e2e-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
+    with bench_workdir(args.workdir, "tgpl-bench-e2e-") as workdir:
         result = asyncio.run(run(options, workdir, progress=not args.quiet,
                                  log=lambda line: print(line, file=sys.stderr, flush=True)))
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     print_and_save(result, render(result, args.markdown), args.json)
     # Targets missed are figures, not failures; notices lost or counted twice are.
     return 0 if result["ok"] else 1

@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -40,7 +38,7 @@ from deploy.bench.e2e_probes import percentile
 from deploy.bench.register_data import Spec, fill
 from deploy.bench.register_http import IntakeProcess, timed_gets
 from deploy.bench.reporting import render_table
-from deploy.bench.reporting_io import Databases, machine, print_and_save
+from deploy.bench.reporting_io import Databases, bench_workdir, machine, print_and_save
 from services.intake.adapters import tables as t
 from services.intake.adapters.register_queries import list_cases
 from services.intake.bootstrap import MIGRATIONS
@@ -283,14 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--reuse needs --workdir")
     options = Options(cases=args.cases, requests=args.requests, seed=args.seed, database_url=args.database_url,
                       reuse=args.reuse)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tgpl-bench-register-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        result = asyncio.run(run(options, workdir.resolve(), progress=not args.quiet,
+    with bench_workdir(args.workdir, "tgpl-bench-register-") as workdir:
+        result = asyncio.run(run(options, workdir, progress=not args.quiet,
                                  log=lambda line: print(line, file=sys.stderr, flush=True)))
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     print_and_save(result, render(result, args.markdown), args.json)
     return 0 if result["ok"] else 1
 

@@ -30,10 +30,8 @@ import gc
 import math
 import multiprocessing
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -45,8 +43,8 @@ import nats
 
 from deploy.bench.reporting_history import (FIRST_ASSIGNMENT, LATE, Spec, Tally, events_per_case, history_start,
                                             load_center, month_starts, produce)
-from deploy.bench.reporting_io import (Databases, MessageFile, analyze, machine, publish, read_all, read_all_pulling,
-                                       print_and_save, stream_messages, take)
+from deploy.bench.reporting_io import (Databases, MessageFile, analyze, bench_workdir, machine, print_and_save,
+                                       publish, read_all, read_all_pulling, stream_messages, take)
 from services.reporting.domain.reports import period_bounds, period_of
 from services.reporting.rebuild import rebuild
 from services.reporting.service_layer.handlers import issue_report
@@ -521,16 +519,14 @@ def main(argv: list[str] | None = None) -> int:
                       rebuild_batch=args.rebuild_batch, fetch_batch=args.fetch_batch, database_url=args.database_url)
     from deploy.local.nats_server import EmbeddedNats, free_port
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tgpl-bench-reporting-"))
-    server = EmbeddedNats(free_port(), workdir / "nats")
-    server.start()
-    try:
-        asyncio.run(_ensure_streams(server.url))
-        result = run(options, workdir, nats_url=server.url, progress=not args.quiet)
-    finally:
-        server.stop()
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with bench_workdir(args.workdir, "tgpl-bench-reporting-") as workdir:
+        server = EmbeddedNats(free_port(), workdir / "nats")
+        server.start()
+        try:
+            asyncio.run(_ensure_streams(server.url))
+            result = run(options, workdir, nats_url=server.url, progress=not args.quiet)
+        finally:
+            server.stop()
     print_and_save(result, render(result, args.markdown), args.json)
     # Targets missed are figures, not failures; wrong figures are.
     correct = (result.get("reports", {}).get("totals_check", "OK") == "OK"

@@ -9,12 +9,15 @@ import json
 import os
 import pickle
 import platform
+import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -337,6 +340,18 @@ def take(queue, worker):
         except Empty:
             if not worker.is_alive():
                 raise RuntimeError(f"the generating process died (exit code {worker.exitcode})") from None
+
+
+@contextmanager
+def bench_workdir(given: Path | None, prefix: str) -> Iterator[Path]:
+    """A benchmark's working directory: `given` (kept afterwards), or a temporary one removed at the end."""
+    workdir = given or Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        yield workdir.resolve()
+    finally:
+        if given is None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def print_and_save(result: dict, table: str, json_path: Path) -> None:
