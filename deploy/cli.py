@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from deploy.cli_errors import CommandFailed, reported
+
 def _nats_url() -> str:
     if url := os.environ.get("TGPL_NATS_URL"):
         return url
@@ -149,8 +151,6 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_republish(args: argparse.Namespace) -> int:
-    from nats.errors import NoServersError
-
     from deploy.local.credentials import cli_login
     from deploy.local.nats_identities import OPERATOR
     from deploy.republish import DatabaseMissing, parse_moment, run, summary_document
@@ -170,17 +170,11 @@ def cmd_republish(args: argparse.Namespace) -> int:
     services = list(dict.fromkeys(args.service or REPUBLISHED_SERVICES))
     print(f"{'counting' if args.dry_run else 'republishing'} what {', '.join(services)} published since "
           f"{since.isoformat()}{f' until {until.isoformat()}' if until else ''}", file=sys.stderr)
-    try:
+    with reported("republish", args.nats_url, RetentionTooShort, StreamMissing, DatabaseMissing):
         # Every service's subjects and the agencies' one: only the operator identity may publish them all.
         summary = asyncio.run(run(services, since=since, until=until, dry_run=args.dry_run, nats_url=args.nats_url,
                                   login=cli_login(OPERATOR), progress=None if args.dry_run else progress_bar("republish"),
                                   tz=tz))
-    except (RetentionTooShort, StreamMissing, DatabaseMissing) as exc:
-        print(f"tgpl republish: {exc}", file=sys.stderr)
-        return 1
-    except NoServersError:
-        print(f"tgpl republish: no NATS server answers at {args.nats_url}", file=sys.stderr)
-        return 1
     if not args.dry_run:
         print(file=sys.stderr)
     print(json.dumps(summary_document(summary, tz), indent=2))
@@ -277,8 +271,6 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from nats.errors import NoServersError
-
     from deploy.backup import BackupError, backup, default_backup_dir
     from deploy.jetstream_snapshots import SnapshotFailed
     from deploy.local.credentials import cli_login
@@ -287,15 +279,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_backup_dir()
     data_dir = Path(os.environ.get("TGPL_DATA_DIR", "var")).resolve()
     print(f"backing up {data_dir} and the streams on {args.nats_url} into {out}", file=sys.stderr)
-    try:
+    with reported("backup", args.nats_url, BackupError, SnapshotFailed):
         manifest = asyncio.run(backup(out, data_dir=data_dir, nats_url=args.nats_url, login=cli_login(OPERATOR),
                                       say=lambda line: print(line, file=sys.stderr)))
-    except (BackupError, SnapshotFailed) as exc:
-        print(f"tgpl backup: {exc}", file=sys.stderr)
-        return 1
-    except NoServersError:
-        print(f"tgpl backup: no NATS server answers at {args.nats_url}", file=sys.stderr)
-        return 1
     print(json.dumps({"backup": str(out.resolve()), **manifest}, indent=2))
     return 0
 
@@ -497,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except CommandFailed as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from deploy.cli_errors import CommandFailed, reported
 from deploy.republish import DatabaseMissing, service_settings, source_of
 from services.runtime import dead_letters
 from services.runtime.dead_letters import RetryOutcome
@@ -139,23 +140,17 @@ def letter_text(letter: dict, tz: ZoneInfo) -> str:
 
 def command(args: argparse.Namespace, tz: ZoneInfo) -> int:
     """`tgpl dead-letters list|show|retry` (deploy/cli.py parses the arguments); the exit code."""
-    from nats.errors import NoRespondersError, NoServersError, TimeoutError as NatsTimeout
+    from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 
     try:
-        return {"list": _list, "show": _show, "retry": _retry}[args.action](args, tz)
+        # Only `retry` talks to NATS (and has --nats-url); list and show read the databases.
+        with reported("dead-letters", getattr(args, "nats_url", ""), DatabaseMissing, LetterNotFound, RuntimeError):
+            return {"list": _list, "show": _show, "retry": _retry}[args.action](args, tz)
     except ValueError as exc:
-        print(f"tgpl dead-letters: {exc}", file=sys.stderr)
-        return 2
-    except (DatabaseMissing, LetterNotFound, RuntimeError) as exc:
-        print(f"tgpl dead-letters: {exc}", file=sys.stderr)
-        return 1
-    except NoServersError:
-        print(f"tgpl dead-letters: no NATS server answers at {args.nats_url}", file=sys.stderr)
-        return 1
+        raise CommandFailed(f"tgpl dead-letters: {exc}", code=2) from exc
     except (NoRespondersError, NatsTimeout):
-        print("tgpl dead-letters: the service did not answer: a retry runs in the service itself, so it must be "
-              "running (tgpl up)", file=sys.stderr)
-        return 1
+        raise CommandFailed("tgpl dead-letters: the service did not answer: a retry runs in the service itself, so "
+                            "it must be running (tgpl up)") from None
 
 
 def _list(args: argparse.Namespace, tz: ZoneInfo) -> int:
